@@ -1,0 +1,343 @@
+//! Word, byte and bulk accesses on the current context: MLOAD/MSTORE (as `[u8; 32]` or
+//! [`U256`]), MSTORE8, copies in and out, read-only views, zero-padded `set_data`
+//! (CALLDATACOPY/CODECOPY/EXTCODECOPY/RETURNDATACOPY) and MCOPY (EIP-5656).
+
+use ruint::aliases::U256;
+
+use crate::error::MemoryError;
+use crate::memory::Memory;
+
+/// Writes `data[data_offset..data_offset + dst.len()]` into `dst`, zero-padding whatever lies
+/// past the end of `data` (an offset past the end gives all zeros).
+#[inline]
+fn copy_padded(dst: &mut [u8], data: &[u8], data_offset: usize) {
+    let available = data.get(data_offset..).unwrap_or(&[]);
+    let n = available.len().min(dst.len());
+    let (head, tail) = dst.split_at_mut(n);
+    head.copy_from_slice(&available[..n]);
+    tail.fill(0);
+}
+
+impl Memory {
+    /// Mutable view of `[offset, offset + len)` after expanding over it.
+    #[inline]
+    fn touch_mut(&mut self, offset: usize, len: usize) -> Result<&mut [u8], MemoryError> {
+        if len == 0 {
+            return Ok(&mut []);
+        }
+        self.expand(offset, len)?;
+        let range = self.local_range(offset, len)?;
+        self.buffer.get_mut(range).ok_or(MemoryError::OutOfBounds)
+    }
+
+    /// MSTORE: writes a 32-byte big-endian word at `offset`, expanding as needed.
+    ///
+    /// # Errors
+    /// [`MemoryError::MemoryOverflow`] past the limit or address space,
+    /// [`MemoryError::OutOfMemory`] when allocation fails; memory unchanged on error.
+    #[inline]
+    pub fn store_word(&mut self, offset: usize, word: &[u8; 32]) -> Result<(), MemoryError> {
+        self.touch_mut(offset, 32)?.copy_from_slice(word);
+        Ok(())
+    }
+
+    /// MSTORE of a [`U256`] (stored big-endian, as the EVM does).
+    ///
+    /// # Errors
+    /// As [`store_word`](Self::store_word).
+    #[inline]
+    pub fn store_u256(&mut self, offset: usize, value: U256) -> Result<(), MemoryError> {
+        self.store_word(offset, &value.to_be_bytes::<32>())
+    }
+
+    /// MLOAD: reads the 32-byte word at `offset`, expanding as needed (bytes never written read
+    /// as zero).
+    ///
+    /// # Errors
+    /// As [`store_word`](Self::store_word).
+    #[inline]
+    pub fn load_word(&mut self, offset: usize) -> Result<[u8; 32], MemoryError> {
+        let bytes = self.touch_mut(offset, 32)?;
+        let mut word = [0u8; 32];
+        word.copy_from_slice(bytes);
+        Ok(word)
+    }
+
+    /// MLOAD as a [`U256`] (read big-endian).
+    ///
+    /// # Errors
+    /// As [`store_word`](Self::store_word).
+    #[inline]
+    pub fn load_u256(&mut self, offset: usize) -> Result<U256, MemoryError> {
+        Ok(U256::from_be_bytes(self.load_word(offset)?))
+    }
+
+    /// MSTORE8: writes one byte at `offset`, expanding to the word that holds it.
+    ///
+    /// # Errors
+    /// As [`store_word`](Self::store_word).
+    #[inline]
+    pub fn store_byte(&mut self, offset: usize, value: u8) -> Result<(), MemoryError> {
+        self.touch_mut(offset, 1)?[0] = value;
+        Ok(())
+    }
+
+    /// Reads one byte at `offset`, expanding to the word that holds it.
+    ///
+    /// # Errors
+    /// As [`store_word`](Self::store_word).
+    #[inline]
+    pub fn load_byte(&mut self, offset: usize) -> Result<u8, MemoryError> {
+        Ok(self.touch_mut(offset, 1)?[0])
+    }
+
+    /// Writes all of `data` at `offset`, expanding as needed.
+    ///
+    /// # Errors
+    /// As [`store_word`](Self::store_word).
+    #[inline]
+    pub fn copy_from_slice(&mut self, offset: usize, data: &[u8]) -> Result<(), MemoryError> {
+        self.touch_mut(offset, data.len())?.copy_from_slice(data);
+        Ok(())
+    }
+
+    /// Read-only view of `[offset, offset + len)` (KECCAK256, LOG, RETURN, REVERT); never
+    /// expands. A zero length gives an empty slice whatever the offset.
+    ///
+    /// # Errors
+    /// [`MemoryError::OutOfBounds`] when the range reaches past the current context's size:
+    /// expand first (with gas) as the EVM does.
+    #[inline]
+    pub fn slice(&self, offset: usize, len: usize) -> Result<&[u8], MemoryError> {
+        if len == 0 {
+            return Ok(&[]);
+        }
+        let range = self.local_range(offset, len)?;
+        self.buffer.get(range).ok_or(MemoryError::OutOfBounds)
+    }
+
+    /// Mutable view of `[offset, offset + len)`; never expands.
+    ///
+    /// # Errors
+    /// As [`slice`](Self::slice).
+    #[inline]
+    pub fn slice_mut(&mut self, offset: usize, len: usize) -> Result<&mut [u8], MemoryError> {
+        if len == 0 {
+            return Ok(&mut []);
+        }
+        let range = self.local_range(offset, len)?;
+        self.buffer.get_mut(range).ok_or(MemoryError::OutOfBounds)
+    }
+
+    /// Copies `out.len()` bytes starting at `offset` into `out`; never expands.
+    ///
+    /// # Errors
+    /// As [`slice`](Self::slice); `out` is untouched on error.
+    #[inline]
+    pub fn copy_to_slice(&self, offset: usize, out: &mut [u8]) -> Result<(), MemoryError> {
+        out.copy_from_slice(self.slice(offset, out.len())?);
+        Ok(())
+    }
+
+    /// CALLDATACOPY / CODECOPY / EXTCODECOPY semantics: writes `len` bytes at `memory_offset`,
+    /// taken from `data` starting at `data_offset`, with zeros for whatever lies past the end
+    /// of `data` (a `data_offset` past the end gives all zeros). Expands over the destination;
+    /// a zero `len` does nothing.
+    ///
+    /// A 256-bit source offset from the stack is converted with
+    /// [`saturating_usize`](crate::saturating_usize): anything too large reads as past the end.
+    ///
+    /// # Errors
+    /// As [`store_word`](Self::store_word).
+    #[inline]
+    pub fn set_data(
+        &mut self,
+        memory_offset: usize,
+        data_offset: usize,
+        len: usize,
+        data: &[u8],
+    ) -> Result<(), MemoryError> {
+        if len == 0 {
+            return Ok(());
+        }
+        copy_padded(self.touch_mut(memory_offset, len)?, data, data_offset);
+        Ok(())
+    }
+
+    /// MCOPY (EIP-5656): copies `len` bytes from `src` to `dst` as if through an intermediate
+    /// buffer (overlapping ranges are correct), after expanding over both ranges at once
+    /// (`max(dst, src) + len`). A zero `len` does nothing and never expands.
+    ///
+    /// # Errors
+    /// As [`store_word`](Self::store_word).
+    #[inline]
+    pub fn mcopy(&mut self, dst: usize, src: usize, len: usize) -> Result<(), MemoryError> {
+        if len == 0 {
+            return Ok(());
+        }
+        let end = dst
+            .max(src)
+            .checked_add(len)
+            .ok_or(MemoryError::MemoryOverflow)?;
+        self.ensure_end(end)?;
+        let base = self.current.base;
+        self.buffer
+            .copy_within(base + src..base + src + len, base + dst);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemoryConfig;
+
+    fn word(fill: u8) -> [u8; 32] {
+        let mut w = [0u8; 32];
+        for (i, b) in w.iter_mut().enumerate() {
+            *b = fill.wrapping_add(i as u8);
+        }
+        w
+    }
+
+    #[test]
+    fn words_round_trip_and_straddle_boundaries() {
+        let mut m = Memory::default();
+        m.store_word(0, &word(1)).unwrap();
+        assert_eq!(m.load_word(0).unwrap(), word(1));
+        m.store_word(33, &word(100)).unwrap();
+        assert_eq!(m.size(), 96);
+        assert_eq!(m.load_word(33).unwrap(), word(100));
+        assert_eq!(m.load_byte(32).unwrap(), word(1)[0].wrapping_mul(0)); // untouched byte is 0
+        assert_eq!(m.load_word(200).unwrap(), [0; 32]);
+        assert_eq!(m.size(), 256);
+    }
+
+    #[test]
+    fn u256_is_big_endian() {
+        let mut m = Memory::default();
+        m.store_u256(0, U256::from(0x1234u64)).unwrap();
+        assert_eq!(m.load_byte(30).unwrap(), 0x12);
+        assert_eq!(m.load_byte(31).unwrap(), 0x34);
+        assert_eq!(m.load_u256(0).unwrap(), U256::from(0x1234u64));
+        assert_eq!(m.load_u256(1).unwrap(), U256::from(0x123400u64));
+        assert_eq!(m.load_u256(64).unwrap(), U256::ZERO);
+    }
+
+    #[test]
+    fn bytes() {
+        let mut m = Memory::default();
+        m.store_byte(10, 0xFF).unwrap();
+        m.store_byte(11, 0xAB).unwrap();
+        assert_eq!(m.load_byte(10).unwrap(), 0xFF);
+        assert_eq!(m.load_byte(11).unwrap(), 0xAB);
+        assert_eq!(m.size(), 32);
+        m.store_byte(32, 1).unwrap();
+        assert_eq!(m.size(), 64);
+    }
+
+    #[test]
+    fn failed_accesses_change_nothing() {
+        let mut m = Memory::new(MemoryConfig::with_limit(64)).unwrap();
+        m.store_word(0, &word(7)).unwrap();
+        let before = m.as_slice().to_vec();
+        assert_eq!(m.store_word(40, &word(1)), Err(MemoryError::MemoryOverflow));
+        assert_eq!(
+            m.load_word(usize::MAX - 3),
+            Err(MemoryError::MemoryOverflow)
+        );
+        assert_eq!(m.store_byte(64, 1), Err(MemoryError::MemoryOverflow));
+        assert_eq!(
+            m.copy_from_slice(60, &[1; 8]),
+            Err(MemoryError::MemoryOverflow)
+        );
+        assert_eq!(
+            m.set_data(60, 0, 8, &[1; 8]),
+            Err(MemoryError::MemoryOverflow)
+        );
+        assert_eq!(m.mcopy(0, 60, 8), Err(MemoryError::MemoryOverflow));
+        assert_eq!(m.mcopy(60, 0, 8), Err(MemoryError::MemoryOverflow));
+        assert_eq!(m.mcopy(usize::MAX, 0, 1), Err(MemoryError::MemoryOverflow));
+        assert_eq!(m.as_slice(), &before[..]);
+    }
+
+    #[test]
+    fn bulk_copies() {
+        let data = [1u8, 2, 3, 4, 5, 6, 7, 8];
+        let mut m = Memory::default();
+        m.copy_from_slice(100, &data).unwrap();
+        assert_eq!(m.size(), 128);
+        let mut out = [0u8; 8];
+        m.copy_to_slice(100, &mut out).unwrap();
+        assert_eq!(out, data);
+        let mut big = [9u8; 64];
+        assert_eq!(
+            m.copy_to_slice(100, &mut big),
+            Err(MemoryError::OutOfBounds)
+        );
+        assert_eq!(big, [9u8; 64]);
+        m.copy_from_slice(usize::MAX, &[]).unwrap();
+        assert_eq!(m.size(), 128);
+    }
+
+    #[test]
+    fn views_never_expand() {
+        let mut m = Memory::default();
+        assert_eq!(m.slice(0, 0).unwrap(), &[] as &[u8]);
+        assert_eq!(m.slice(usize::MAX, 0).unwrap(), &[] as &[u8]);
+        assert_eq!(m.slice(0, 1), Err(MemoryError::OutOfBounds));
+        assert_eq!(m.slice(usize::MAX, 2), Err(MemoryError::OutOfBounds));
+        m.expand(0, 32).unwrap();
+        assert_eq!(m.slice(0, 32).unwrap().len(), 32);
+        assert_eq!(m.slice(1, 32), Err(MemoryError::OutOfBounds));
+        m.slice_mut(0, 2).unwrap().copy_from_slice(&[5, 6]);
+        assert_eq!(m.slice(0, 2).unwrap(), &[5, 6]);
+        assert_eq!(m.slice_mut(31, 2).unwrap_err(), MemoryError::OutOfBounds);
+        assert!(m.slice_mut(usize::MAX, 0).unwrap().is_empty());
+        assert_eq!(m.size(), 32);
+    }
+
+    #[test]
+    fn set_data_pads_with_zeros() {
+        let data = [1u8, 2, 3, 4];
+        let mut m = Memory::default();
+        m.copy_from_slice(0, &[0xEE; 64]).unwrap();
+        m.set_data(0, 2, 6, &data).unwrap();
+        assert_eq!(m.slice(0, 8).unwrap(), &[3, 4, 0, 0, 0, 0, 0xEE, 0xEE]);
+        m.set_data(10, 4, 3, &data).unwrap();
+        assert_eq!(m.slice(10, 3).unwrap(), &[0, 0, 0]);
+        m.set_data(20, usize::MAX, 3, &data).unwrap();
+        assert_eq!(m.slice(20, 3).unwrap(), &[0, 0, 0]);
+        m.set_data(30, 0, 4, &data).unwrap();
+        assert_eq!(m.slice(30, 4).unwrap(), &data);
+        m.set_data(usize::MAX, 0, 0, &data).unwrap();
+        assert_eq!(m.size(), 64);
+        m.set_data(64, 0, 1, &[]).unwrap();
+        assert_eq!(m.size(), 96);
+    }
+
+    #[test]
+    fn mcopy_overlaps_like_eip5656() {
+        // EIP-5656 test vectors (memory before, dst, src, len, memory after), abridged.
+        let mut m = Memory::default();
+        let mut init = [0u8; 32];
+        for (i, b) in init.iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        m.copy_from_slice(0, &init).unwrap();
+        m.mcopy(1, 0, 8).unwrap(); // forward overlap
+        assert_eq!(m.slice(0, 10).unwrap(), &[0, 0, 1, 2, 3, 4, 5, 6, 7, 9]);
+        m.copy_from_slice(0, &init).unwrap();
+        m.mcopy(0, 1, 8).unwrap(); // backward overlap
+        assert_eq!(m.slice(0, 10).unwrap(), &[1, 2, 3, 4, 5, 6, 7, 8, 8, 9]);
+        m.mcopy(0, 0, 32).unwrap();
+        m.mcopy(usize::MAX, usize::MAX, 0).unwrap();
+        assert_eq!(m.size(), 32);
+        // Expansion covers the larger of the two ranges.
+        m.mcopy(0, 32, 1).unwrap();
+        assert_eq!(m.size(), 64);
+        assert_eq!(m.load_byte(0).unwrap(), 0);
+        m.mcopy(100, 0, 1).unwrap();
+        assert_eq!(m.size(), 128);
+    }
+}

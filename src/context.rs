@@ -1,0 +1,370 @@
+//! Nested call contexts (the seed design's checkpoints): a child starts with empty memory on the
+//! same buffer, right after its parent's bytes (no copy), and when it ends the parent sees exactly
+//! what it had before, cached gas included. A child reads its calldata from a region of its
+//! parent's memory, and its return region can be copied straight into the parent's.
+
+use crate::error::MemoryError;
+use crate::memory::{Context, Memory};
+
+/// Proof of an open child context, needed to exit it. Exiting with any checkpoint but the
+/// innermost open one of the same memory is [`MemoryError::StaleCheckpoint`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[must_use = "a child context can only be exited with its checkpoint"]
+pub struct Checkpoint {
+    owner: u64,
+    serial: u64,
+    depth: usize,
+}
+
+impl Checkpoint {
+    /// Depth of the child context this checkpoint opened (1 for a child of the root).
+    pub fn depth(&self) -> usize {
+        self.depth
+    }
+}
+
+impl Memory {
+    /// Number of open child contexts (0 at the root).
+    #[inline]
+    pub fn depth(&self) -> usize {
+        self.parents.len()
+    }
+
+    /// Enters a child context: it starts with empty memory (size 0, cost 0) at the end of the
+    /// current one. Any depth works while memory lasts (the EVM's 1024 included).
+    ///
+    /// ```
+    /// use evm_memory::Memory;
+    ///
+    /// let mut memory = Memory::default();
+    /// let checkpoint = memory.enter_child()?;
+    /// memory.store_word(0, &[0xDE; 32])?; // modify memory in the nested context
+    /// memory.exit_child(checkpoint)?;
+    /// // The parent's memory is as it was: the word reads as zero.
+    /// assert_eq!(memory.load_word(0)?, [0; 32]);
+    /// # Ok::<(), evm_memory::MemoryError>(())
+    /// ```
+    ///
+    /// (The seed's example reverts a store made *after* the checkpoint in the same context; here
+    /// a checkpoint opens an isolated child context, so the store happens in the child.)
+    ///
+    /// # Errors
+    /// [`MemoryError::OutOfMemory`] when the context stack cannot grow.
+    #[inline]
+    pub fn enter_child(&mut self) -> Result<Checkpoint, MemoryError> {
+        self.parents
+            .try_reserve(1)
+            .map_err(|_| MemoryError::OutOfMemory)?;
+        let serial = self.next_serial;
+        self.next_serial += 1;
+        let child = Context {
+            base: self.buffer.len(),
+            cost: 0,
+            serial,
+        };
+        self.parents
+            .push(core::mem::replace(&mut self.current, child));
+        Ok(Checkpoint {
+            owner: self.owner,
+            serial,
+            depth: self.parents.len(),
+        })
+    }
+
+    /// Checks that `checkpoint` is the innermost open child context of this memory.
+    #[inline]
+    fn check_checkpoint(&self, checkpoint: Checkpoint) -> Result<&Context, MemoryError> {
+        let parent = self.parents.last().ok_or(MemoryError::NotInChildContext)?;
+        if checkpoint.owner != self.owner || checkpoint.serial != self.current.serial {
+            return Err(MemoryError::StaleCheckpoint);
+        }
+        Ok(parent)
+    }
+
+    /// Exits the child context opened by `checkpoint`, dropping its bytes (a later expansion
+    /// re-zeroes them) and restoring the parent's size and cached gas exactly.
+    ///
+    /// # Errors
+    /// [`MemoryError::NotInChildContext`] at the root; [`MemoryError::StaleCheckpoint`] when the
+    /// checkpoint is not the innermost open one. Nothing changes on error.
+    #[inline]
+    pub fn exit_child(&mut self, checkpoint: Checkpoint) -> Result<(), MemoryError> {
+        self.check_checkpoint(checkpoint)?;
+        self.pop_child();
+        Ok(())
+    }
+
+    /// Exits the child context opened by `checkpoint` after copying its return region into the
+    /// parent (RETURN/REVERT into CALL's return region): `min(ret_len, dst_len)` bytes from the
+    /// child's `[ret_offset, ..)` to the parent's `[dst_offset, ..)`. Returns how many bytes
+    /// were copied.
+    ///
+    /// The child must already cover `[ret_offset, ret_offset + ret_len)` (RETURN expands it
+    /// first, with gas) and the parent `[dst_offset, dst_offset + dst_len)` (CALL expands it
+    /// before entering the child). Zero-length regions are always in bounds.
+    ///
+    /// # Errors
+    /// As [`exit_child`](Self::exit_child), plus [`MemoryError::OutOfBounds`] when either region
+    /// is not inside its context. Nothing changes on error: the child stays open.
+    pub fn exit_child_with_return(
+        &mut self,
+        checkpoint: Checkpoint,
+        ret_offset: usize,
+        ret_len: usize,
+        dst_offset: usize,
+        dst_len: usize,
+    ) -> Result<usize, MemoryError> {
+        let parent = *self.check_checkpoint(checkpoint)?;
+        let src = if ret_len == 0 {
+            0..0
+        } else {
+            self.local_range(ret_offset, ret_len)?
+        };
+        let dst_start = if dst_len == 0 {
+            0
+        } else {
+            parent_range(&parent, self.current.base, dst_offset, dst_len)?.start
+        };
+        let n = ret_len.min(dst_len);
+        if n > 0 {
+            self.buffer.copy_within(src.start..src.start + n, dst_start);
+        }
+        self.pop_child();
+        Ok(n)
+    }
+
+    #[inline]
+    fn pop_child(&mut self) {
+        if let Some(parent) = self.parents.pop() {
+            self.buffer.truncate(self.current.base);
+            self.current = parent;
+        }
+    }
+
+    /// Read-only view of `[offset, offset + len)` in the parent's memory (the CALL argument
+    /// region a child sees as its calldata). A zero length is always in bounds.
+    ///
+    /// # Errors
+    /// [`MemoryError::NotInChildContext`] at the root; [`MemoryError::OutOfBounds`] when the
+    /// region is not inside the parent's memory.
+    #[inline]
+    pub fn parent_slice(&self, offset: usize, len: usize) -> Result<&[u8], MemoryError> {
+        let parent = self.parents.last().ok_or(MemoryError::NotInChildContext)?;
+        if len == 0 {
+            return Ok(&[]);
+        }
+        let range = parent_range(parent, self.current.base, offset, len)?;
+        self.buffer.get(range).ok_or(MemoryError::OutOfBounds)
+    }
+
+    /// CALLDATACOPY in a child whose calldata is the parent's region
+    /// `[parent_offset, parent_offset + parent_len)`: like [`set_data`](Self::set_data) with
+    /// that region as the data, copied within the shared buffer (no intermediate allocation).
+    ///
+    /// # Errors
+    /// [`MemoryError::NotInChildContext`] at the root; [`MemoryError::OutOfBounds`] when the
+    /// parent region is not inside the parent's memory; otherwise as
+    /// [`set_data`](Self::set_data). Nothing changes on error.
+    pub fn set_data_from_parent(
+        &mut self,
+        memory_offset: usize,
+        data_offset: usize,
+        len: usize,
+        parent_offset: usize,
+        parent_len: usize,
+    ) -> Result<(), MemoryError> {
+        let parent = self.parents.last().ok_or(MemoryError::NotInChildContext)?;
+        let source = if parent_len == 0 {
+            0..0
+        } else {
+            parent_range(parent, self.current.base, parent_offset, parent_len)?
+        };
+        if len == 0 {
+            return Ok(());
+        }
+        self.expand(memory_offset, len)?;
+        let dst = self.local_range(memory_offset, len)?;
+        // Bytes of the source region from `data_offset` on, at most `len` of them.
+        let copied = parent_len.saturating_sub(data_offset).min(len);
+        if copied > 0 {
+            let from = source.start + data_offset;
+            self.buffer.copy_within(from..from + copied, dst.start);
+        }
+        self.buffer[dst.start + copied..dst.end].fill(0);
+        Ok(())
+    }
+}
+
+/// Absolute range of `[offset, offset + len)` inside `parent`, whose memory ends at `end`.
+#[inline]
+fn parent_range(
+    parent: &Context,
+    end: usize,
+    offset: usize,
+    len: usize,
+) -> Result<core::ops::Range<usize>, MemoryError> {
+    let stop = offset.checked_add(len).ok_or(MemoryError::OutOfBounds)?;
+    if stop > end - parent.base {
+        return Err(MemoryError::OutOfBounds);
+    }
+    Ok(parent.base + offset..parent.base + stop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gas::{memory_gas_cost, Gas};
+    use crate::MemoryConfig;
+
+    #[test]
+    fn child_starts_empty_and_parent_is_restored_exactly() {
+        let mut m = Memory::default();
+        m.copy_from_slice(0, &[7; 40]).unwrap();
+        let parent_bytes = m.as_slice().to_vec();
+        let parent_cost = m.memory_cost();
+        let cp = m.enter_child().unwrap();
+        assert_eq!((m.size(), m.memory_cost(), m.depth()), (0, 0, 1));
+        assert_eq!(cp.depth(), 1);
+        m.copy_from_slice(0, &[9; 200]).unwrap();
+        m.exit_child(cp).unwrap();
+        assert_eq!(m.as_slice(), &parent_bytes[..]);
+        assert_eq!((m.memory_cost(), m.depth()), (parent_cost, 0));
+    }
+
+    #[test]
+    fn freed_child_bytes_never_reappear() {
+        let mut m = Memory::default();
+        m.expand(0, 32).unwrap();
+        let cp = m.enter_child().unwrap();
+        m.copy_from_slice(0, &[0xAB; 4096]).unwrap();
+        m.exit_child(cp).unwrap();
+        // Parent regrows over the child's old bytes.
+        m.expand(0, 32 + 4096).unwrap();
+        assert!(m.as_slice().iter().all(|&b| b == 0));
+        // A later child also sees zeros.
+        let cp = m.enter_child().unwrap();
+        assert_eq!(m.load_word(0).unwrap(), [0; 32]);
+        m.exit_child(cp).unwrap();
+    }
+
+    #[test]
+    fn misuse_is_an_error() {
+        let mut m = Memory::default();
+        let other = Memory::default().enter_child();
+        let mut other_mem = Memory::default();
+        let foreign = other_mem.enter_child().unwrap();
+        assert!(other.is_ok());
+        assert_eq!(m.parent_slice(0, 0), Err(MemoryError::NotInChildContext));
+        assert_eq!(
+            m.set_data_from_parent(0, 0, 1, 0, 0),
+            Err(MemoryError::NotInChildContext)
+        );
+        let outer = m.enter_child().unwrap();
+        assert_eq!(m.exit_child(foreign), Err(MemoryError::StaleCheckpoint));
+        let inner = m.enter_child().unwrap();
+        assert_eq!(m.exit_child(outer), Err(MemoryError::StaleCheckpoint));
+        assert_eq!(m.depth(), 2);
+        m.exit_child(inner).unwrap();
+        assert_eq!(m.exit_child(inner), Err(MemoryError::StaleCheckpoint));
+        m.exit_child(outer).unwrap();
+        assert_eq!(m.exit_child(outer), Err(MemoryError::NotInChildContext));
+        // A reset makes every checkpoint stale.
+        let cp = m.enter_child().unwrap();
+        m.reset();
+        let _again = m.enter_child().unwrap();
+        assert_eq!(m.exit_child(cp), Err(MemoryError::StaleCheckpoint));
+    }
+
+    #[test]
+    fn depth_1024_and_back() {
+        let mut m = Memory::default();
+        let mut stack = Vec::new();
+        for d in 0..=1024usize {
+            m.store_byte(d % 64, d as u8).unwrap();
+            stack.push(m.enter_child().unwrap());
+        }
+        assert_eq!(m.depth(), 1025);
+        for d in (0..=1024usize).rev() {
+            m.exit_child(stack.pop().unwrap()).unwrap();
+            assert_eq!(m.load_byte(d % 64).unwrap(), d as u8);
+            assert_eq!(m.size(), 32 * (d % 64 / 32 + 1));
+        }
+        assert_eq!(m.depth(), 0);
+    }
+
+    #[test]
+    fn child_reads_parent_region_as_calldata() {
+        let mut m = Memory::default();
+        m.copy_from_slice(0, &[1, 2, 3, 4, 5]).unwrap();
+        let cp = m.enter_child().unwrap();
+        assert_eq!(m.parent_slice(1, 3).unwrap(), &[2, 3, 4]);
+        assert_eq!(m.parent_slice(0, 33), Err(MemoryError::OutOfBounds));
+        assert_eq!(m.parent_slice(usize::MAX, 1), Err(MemoryError::OutOfBounds));
+        assert_eq!(m.parent_slice(usize::MAX, 0).unwrap(), &[] as &[u8]);
+        m.copy_from_slice(0, &[0xFF; 8]).unwrap();
+        m.set_data_from_parent(0, 1, 6, 1, 3).unwrap();
+        assert_eq!(m.slice(0, 8).unwrap(), &[3, 4, 0, 0, 0, 0, 0xFF, 0xFF]);
+        m.set_data_from_parent(40, usize::MAX, 2, 1, 3).unwrap();
+        assert_eq!(m.slice(40, 2).unwrap(), &[0, 0]);
+        assert_eq!(m.size(), 64);
+        assert_eq!(
+            m.set_data_from_parent(0, 0, 4, 30, 3),
+            Err(MemoryError::OutOfBounds)
+        );
+        let limited = m.size();
+        m.set_data_from_parent(0, 0, 0, 0, 0).unwrap();
+        assert_eq!(m.size(), limited);
+        m.exit_child(cp).unwrap();
+    }
+
+    #[test]
+    fn return_region_lands_in_parent() {
+        let mut m = Memory::default();
+        m.copy_from_slice(0, &[0xEE; 64]).unwrap();
+        let cp = m.enter_child().unwrap();
+        m.copy_from_slice(0, &[1, 2, 3, 4]).unwrap();
+        // Out-of-bounds regions leave the child open and unchanged.
+        assert_eq!(
+            m.exit_child_with_return(cp, 0, 33, 0, 4),
+            Err(MemoryError::OutOfBounds)
+        );
+        assert_eq!(
+            m.exit_child_with_return(cp, 0, 4, 62, 4),
+            Err(MemoryError::OutOfBounds)
+        );
+        assert_eq!(m.depth(), 1);
+        assert_eq!(m.exit_child_with_return(cp, 1, 3, 10, 2), Ok(2));
+        assert_eq!(m.slice(8, 6).unwrap(), &[0xEE, 0xEE, 2, 3, 0xEE, 0xEE]);
+        assert_eq!(m.size(), 64);
+        // ret_len < dst_len copies only what was returned.
+        let cp = m.enter_child().unwrap();
+        m.store_byte(0, 9).unwrap();
+        assert_eq!(m.exit_child_with_return(cp, 0, 1, 20, 8), Ok(1));
+        assert_eq!(m.slice(20, 2).unwrap(), &[9, 0xEE]);
+        // Zero-length regions at absurd offsets are fine.
+        let cp = m.enter_child().unwrap();
+        assert_eq!(
+            m.exit_child_with_return(cp, usize::MAX, 0, usize::MAX, 0),
+            Ok(0)
+        );
+    }
+
+    #[test]
+    fn child_gas_is_its_own_and_limit_counts_parents() {
+        let mut m = Memory::new(MemoryConfig::with_limit(128)).unwrap();
+        let mut gas = Gas::new(1_000);
+        m.expand_with_gas(0, 64, &mut gas).unwrap();
+        let cp = m.enter_child().unwrap();
+        // The child pays from zero words, not from its parent's size.
+        assert_eq!(m.expand_with_gas(0, 32, &mut gas), Ok(memory_gas_cost(1)));
+        assert_eq!(m.expand_with_gas(0, 64, &mut gas), Ok(3));
+        // But the limit counts the parent's 64 bytes too.
+        assert_eq!(
+            m.expand_with_gas(0, 65, &mut gas),
+            Err(MemoryError::MemoryOverflow)
+        );
+        m.exit_child(cp).unwrap();
+        assert_eq!(m.memory_cost(), memory_gas_cost(2));
+        m.expand(0, 128).unwrap();
+    }
+}

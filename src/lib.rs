@@ -1,0 +1,50 @@
+//! # evm-memory
+//!
+//! EVM memory, exact to the last gas unit: byte-addressable, expanded lazily to 32-byte words,
+//! zero-initialised, with isolated nested contexts for CALL, cached expansion gas and a
+//! configurable limit on the whole shared buffer.
+//!
+//! * [`Memory`] — the memory; [`MemoryConfig`] — its limit and initial capacity.
+//! * [`Checkpoint`] — an open child context ([`Memory::enter_child`] / [`Memory::exit_child`]).
+//! * [`memory_gas_cost`], [`expansion_gas_cost`], [`GasMeter`] — the Yellow Paper's memory gas.
+//! * [`to_usize`], [`memory_range`], [`saturating_usize`] — stack values to offsets.
+//! * [`MemoryError`] — every failure; no public function panics.
+
+//!
+//! With the `harness` feature the crate also carries the differential harness that proves it
+//! against revm's `SharedMemory` and a reference model (see the README).
+//!
+//! ```
+//! use evm_memory::{Gas, Memory, MemoryConfig};
+//!
+//! let mut memory = Memory::new(MemoryConfig::default())?;
+//! let mut gas = Gas::new(100);
+//! // MSTORE at 0x40: charge expansion, then write.
+//! let charged = memory.expand_with_gas(0x40, 32, &mut gas)?;
+//! memory.store_word(0x40, &[0x11; 32])?;
+//! assert_eq!((charged, memory.size()), (9, 96));
+//! # Ok::<(), evm_memory::MemoryError>(())
+//! ```
+#![deny(missing_docs)]
+#![warn(rust_2018_idioms, unreachable_pub)]
+
+mod access;
+mod config;
+mod context;
+mod convert;
+mod error;
+mod gas;
+mod memory;
+
+pub use config::{MemoryConfig, MAX_MEMORY_LIMIT};
+pub use context::Checkpoint;
+pub use convert::{memory_range, saturating_usize, to_usize};
+pub use error::{ConfigError, MemoryError};
+pub use gas::{
+    expansion_gas_cost, memory_gas_cost, num_words, Gas, GasMeter, MEMORY_WORD_GAS,
+    QUADRATIC_DENOMINATOR, WORD_SIZE,
+};
+pub use memory::Memory;
+/// The 256-bit unsigned integer of the Ethereum Rust ecosystem (ruint's, as used by alloy and
+/// revm): words and stack values.
+pub use ruint::aliases::U256;

@@ -1,0 +1,495 @@
+//! The [`Memory`] type: construction, buffer reuse, size and the expansion engine (plain and
+//! gas-aware) that every access goes through.
+//!
+//! One `Vec<u8>` holds every open context back to back: the root context from offset 0, each
+//! child starting where its parent ends. The current (innermost) context is always the tail of
+//! the buffer, so its size is `buffer.len() - base`. Expansion is lazy, to whole 32-byte words,
+//! through fallible, amortised reservation; new bytes are zero because they are written by
+//! `Vec::resize`, also over bytes a finished child once used.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::config::MemoryConfig;
+use crate::error::MemoryError;
+use crate::gas::{memory_gas_cost, GasMeter, WORD_SIZE};
+
+/// Source of the per-memory tags that make a checkpoint of one memory stale in every other.
+static NEXT_OWNER: AtomicU64 = AtomicU64::new(1);
+
+/// One execution context's bookkeeping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Context {
+    /// Where the context starts in the shared buffer.
+    pub(crate) base: usize,
+    /// Cached `memory_gas_cost` of the context's current size.
+    pub(crate) cost: u64,
+    /// Serial of the child context this is (0 for the root), matched by its checkpoint.
+    pub(crate) serial: u64,
+}
+
+impl Context {
+    pub(crate) const fn root(serial: u64) -> Self {
+        Self {
+            base: 0,
+            cost: 0,
+            serial,
+        }
+    }
+}
+
+/// EVM memory with word-aligned lazy expansion, isolated nested call contexts and cached
+/// expansion gas.
+///
+/// Offsets and lengths are relative to the current context. Accesses through `&mut self` expand
+/// the current context over the bytes they touch (a zero length never expands); read-only views
+/// through `&self` never expand and report [`MemoryError::OutOfBounds`] instead.
+///
+/// ```
+/// use evm_memory::{Memory, MemoryConfig};
+///
+/// let mut memory = Memory::new(MemoryConfig {
+///     initial_capacity: 1024,
+///     memory_limit: 1024 * 1024, // 1 MiB
+/// })?;
+///
+/// // Store a 256-bit word at offset 0 and load it back.
+/// let mut value = [0u8; 32];
+/// value[24..].copy_from_slice(&0x0123_4567_89AB_CDEFu64.to_be_bytes());
+/// memory.store_word(0, &value)?;
+/// assert_eq!(memory.load_word(0)?, value);
+/// assert_eq!(memory.size(), 32);
+/// # Ok::<(), evm_memory::MemoryError>(())
+/// ```
+#[derive(Debug)]
+pub struct Memory {
+    pub(crate) buffer: Vec<u8>,
+    pub(crate) current: Context,
+    pub(crate) parents: Vec<Context>,
+    pub(crate) limit: u64,
+    pub(crate) owner: u64,
+    pub(crate) next_serial: u64,
+}
+
+impl Default for Memory {
+    /// An empty memory with the default 4 GiB limit that allocates nothing until first use.
+    fn default() -> Self {
+        Self::from_parts(Vec::new(), MemoryConfig::default().memory_limit)
+    }
+}
+
+impl Memory {
+    fn from_parts(mut buffer: Vec<u8>, limit: u64) -> Self {
+        buffer.clear();
+        Self {
+            buffer,
+            current: Context::root(0),
+            parents: Vec::new(),
+            limit,
+            owner: NEXT_OWNER.fetch_add(1, Ordering::Relaxed),
+            next_serial: 1,
+        }
+    }
+
+    /// A memory set up by `config`, with `config.initial_capacity` bytes reserved.
+    ///
+    /// # Errors
+    /// [`MemoryError::InvalidConfig`] when [`MemoryConfig::validate`] rejects the configuration;
+    /// [`MemoryError::OutOfMemory`] when the initial reservation fails.
+    pub fn new(config: MemoryConfig) -> Result<Self, MemoryError> {
+        Self::with_buffer(Vec::new(), config)
+    }
+
+    /// A memory that reuses `buffer`'s allocation (its contents are discarded), reserving up to
+    /// `config.initial_capacity` bytes in total. Get the buffer back with
+    /// [`into_buffer`](Self::into_buffer).
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn with_buffer(buffer: Vec<u8>, config: MemoryConfig) -> Result<Self, MemoryError> {
+        config.validate()?;
+        let mut memory = Self::from_parts(buffer, config.memory_limit);
+        memory
+            .buffer
+            .try_reserve(config.initial_capacity)
+            .map_err(|_| MemoryError::OutOfMemory)?;
+        Ok(memory)
+    }
+
+    /// Gives back the underlying buffer (cleared, allocation kept) for reuse.
+    pub fn into_buffer(mut self) -> Vec<u8> {
+        self.buffer.clear();
+        self.buffer
+    }
+
+    /// Empties the memory and closes every child context, keeping the allocation. Checkpoints
+    /// taken before the reset become stale.
+    pub fn reset(&mut self) {
+        self.buffer.clear();
+        self.parents.clear();
+        self.current = Context::root(self.next_serial);
+        self.next_serial += 1;
+    }
+
+    /// Size of the current context in bytes (MSIZE): always a multiple of 32.
+    #[inline]
+    pub fn size(&self) -> usize {
+        self.buffer.len() - self.current.base
+    }
+
+    /// Size of the current context in 32-byte words.
+    #[inline]
+    pub fn words(&self) -> usize {
+        self.size() / WORD_SIZE
+    }
+
+    /// `true` when the current context has no bytes.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.size() == 0
+    }
+
+    /// The configured limit on the whole shared buffer, in bytes.
+    #[inline]
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// Bytes in use across every open context (what the limit is checked against).
+    #[inline]
+    pub fn total_size(&self) -> usize {
+        self.buffer.len()
+    }
+
+    /// Bytes the buffer can hold before it must reallocate.
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.buffer.capacity()
+    }
+
+    /// The cached total memory gas of the current context (`C_mem` of its size).
+    #[inline]
+    pub fn memory_cost(&self) -> u64 {
+        self.current.cost
+    }
+
+    /// The whole current context as a slice.
+    #[inline]
+    pub fn as_slice(&self) -> &[u8] {
+        &self.buffer[self.current.base..]
+    }
+
+    /// Gas that touching `[offset, offset + len)` would charge now: zero when `len == 0` or the
+    /// range is already inside the current context, which is priced from the cached cost without
+    /// recomputing it.
+    ///
+    /// # Errors
+    /// [`MemoryError::MemoryOverflow`] when `offset + len` overflows.
+    #[inline]
+    pub fn expansion_cost(&self, offset: usize, len: usize) -> Result<u64, MemoryError> {
+        if len == 0 {
+            return Ok(0);
+        }
+        let end = offset.checked_add(len).ok_or(MemoryError::MemoryOverflow)?;
+        if end <= self.size() {
+            return Ok(0);
+        }
+        let words = crate::gas::num_words(end as u64);
+        Ok(memory_gas_cost(words).saturating_sub(self.current.cost))
+    }
+
+    /// Expands the current context so that `[offset, offset + len)` is inside it, to the next
+    /// word boundary. A zero `len` never expands, whatever the offset.
+    ///
+    /// # Errors
+    /// [`MemoryError::MemoryOverflow`] when `offset + len` overflows or the whole buffer would
+    /// exceed the limit; [`MemoryError::OutOfMemory`] when the allocator fails. Memory is
+    /// unchanged on error.
+    #[inline]
+    pub fn expand(&mut self, offset: usize, len: usize) -> Result<(), MemoryError> {
+        if len == 0 {
+            return Ok(());
+        }
+        let end = offset.checked_add(len).ok_or(MemoryError::MemoryOverflow)?;
+        self.ensure_end(end)
+    }
+
+    /// Makes the current context at least `end` bytes long (rounded up to a word).
+    #[inline]
+    pub(crate) fn ensure_end(&mut self, end: usize) -> Result<(), MemoryError> {
+        if end <= self.size() {
+            return Ok(());
+        }
+        let plan = self.plan_growth(end)?;
+        self.commit_growth(plan)
+    }
+
+    /// Expands like [`expand`](Self::expand) and charges `gas` the expansion cost, returning the
+    /// gas charged (zero when nothing grows). This is the seed design's `expand_to_with_gas`.
+    ///
+    /// # Errors
+    /// As [`expand`](Self::expand), plus [`MemoryError::OutOfGas`] when the meter holds less than
+    /// the cost. The limit is checked before gas, as revm's `memory_limit` feature does. On any
+    /// error neither the memory nor the meter is changed.
+    #[inline]
+    pub fn expand_with_gas<G: GasMeter + ?Sized>(
+        &mut self,
+        offset: usize,
+        len: usize,
+        gas: &mut G,
+    ) -> Result<u64, MemoryError> {
+        if len == 0 {
+            return Ok(0);
+        }
+        let end = offset.checked_add(len).ok_or(MemoryError::MemoryOverflow)?;
+        if end <= self.size() {
+            return Ok(0);
+        }
+        self.expand_with_gas_cold(end, gas)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn expand_with_gas_cold<G: GasMeter + ?Sized>(
+        &mut self,
+        end: usize,
+        gas: &mut G,
+    ) -> Result<u64, MemoryError> {
+        let plan = self.plan_growth(end)?;
+        let charge = plan.cost.saturating_sub(self.current.cost);
+        let remaining = gas.remaining();
+        if charge > remaining {
+            return Err(MemoryError::OutOfGas {
+                needed: charge,
+                remaining,
+            });
+        }
+        self.reserve_for(plan)?;
+        gas.consume(charge);
+        self.commit_growth(plan)?;
+        Ok(charge)
+    }
+
+    /// Checks that the current context can grow to hold `end` bytes and prices it.
+    #[inline]
+    fn plan_growth(&self, end: usize) -> Result<Growth, MemoryError> {
+        let new_size = end
+            .checked_add(WORD_SIZE - 1)
+            .ok_or(MemoryError::MemoryOverflow)?
+            & !(WORD_SIZE - 1);
+        let total = self
+            .current
+            .base
+            .checked_add(new_size)
+            .ok_or(MemoryError::MemoryOverflow)?;
+        if total as u64 > self.limit {
+            return Err(MemoryError::MemoryOverflow);
+        }
+        Ok(Growth {
+            total,
+            cost: memory_gas_cost((new_size / WORD_SIZE) as u64),
+        })
+    }
+
+    /// Reserves room for a planned growth, amortised (the `Vec` at least doubles).
+    #[inline]
+    fn reserve_for(&mut self, plan: Growth) -> Result<(), MemoryError> {
+        let additional = plan.total - self.buffer.len();
+        self.buffer
+            .try_reserve(additional)
+            .map_err(|_| MemoryError::OutOfMemory)
+    }
+
+    /// Applies a planned growth: new bytes are zero.
+    #[cold]
+    #[inline(never)]
+    fn commit_growth(&mut self, plan: Growth) -> Result<(), MemoryError> {
+        self.reserve_for(plan)?;
+        self.buffer.resize(plan.total, 0);
+        self.current.cost = plan.cost;
+        Ok(())
+    }
+
+    /// Absolute buffer range of `[offset, offset + len)` in the current context, if in bounds.
+    #[inline]
+    pub(crate) fn local_range(
+        &self,
+        offset: usize,
+        len: usize,
+    ) -> Result<core::ops::Range<usize>, MemoryError> {
+        let end = offset.checked_add(len).ok_or(MemoryError::OutOfBounds)?;
+        if end > self.size() {
+            return Err(MemoryError::OutOfBounds);
+        }
+        Ok(self.current.base + offset..self.current.base + end)
+    }
+}
+
+/// A growth that passed the limit check: the new total buffer length and the new cached cost.
+#[derive(Clone, Copy, Debug)]
+struct Growth {
+    total: usize,
+    cost: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gas::Gas;
+    use crate::ConfigError;
+
+    #[test]
+    fn new_validates_config() {
+        assert_eq!(
+            Memory::new(MemoryConfig::with_limit(0)).unwrap_err(),
+            MemoryError::InvalidConfig(ConfigError::ZeroLimit)
+        );
+        let m = Memory::new(MemoryConfig {
+            initial_capacity: 4096,
+            memory_limit: 1 << 20,
+        })
+        .unwrap();
+        assert!(m.capacity() >= 4096);
+        assert_eq!(m.size(), 0);
+        assert!(m.is_empty());
+        assert_eq!(m.limit(), 1 << 20);
+    }
+
+    #[test]
+    fn expansion_rounds_to_words_and_zero_len_never_expands() {
+        let mut m = Memory::default();
+        m.expand(usize::MAX, 0).unwrap();
+        m.expand(0, 0).unwrap();
+        assert_eq!(m.size(), 0);
+        m.expand(0, 1).unwrap();
+        assert_eq!(m.size(), 32);
+        m.expand(31, 1).unwrap();
+        assert_eq!(m.size(), 32);
+        m.expand(32, 1).unwrap();
+        assert_eq!(m.size(), 64);
+        m.expand(33, 64).unwrap();
+        assert_eq!(m.size(), 128);
+        m.expand(0, 10).unwrap();
+        assert_eq!(m.size(), 128, "never shrinks");
+        assert_eq!(m.words(), 4);
+        assert_eq!(m.memory_cost(), memory_gas_cost(4));
+        assert!(m.as_slice().iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn expansion_overflow_and_limit() {
+        let mut m = Memory::new(MemoryConfig::with_limit(64)).unwrap();
+        assert_eq!(m.expand(usize::MAX, 1), Err(MemoryError::MemoryOverflow));
+        assert_eq!(
+            m.expand(usize::MAX - 5, 1),
+            Err(MemoryError::MemoryOverflow)
+        );
+        assert_eq!(m.expand(64, 1), Err(MemoryError::MemoryOverflow));
+        assert_eq!(m.size(), 0);
+        m.expand(63, 1).unwrap();
+        assert_eq!(m.size(), 64);
+        // A limit that is not a word multiple: the rounded size counts.
+        let mut m = Memory::new(MemoryConfig::with_limit(40)).unwrap();
+        assert_eq!(m.expand(32, 1), Err(MemoryError::MemoryOverflow));
+        m.expand(0, 32).unwrap();
+    }
+
+    #[test]
+    fn expansion_cost_is_priced_from_the_cache() {
+        let mut m = Memory::default();
+        assert_eq!(m.expansion_cost(0, 0), Ok(0));
+        assert_eq!(m.expansion_cost(usize::MAX, 0), Ok(0));
+        assert_eq!(m.expansion_cost(0, 1), Ok(3));
+        assert_eq!(
+            m.expansion_cost(usize::MAX, 1),
+            Err(MemoryError::MemoryOverflow)
+        );
+        m.expand(0, 32 * 10).unwrap();
+        assert_eq!(m.expansion_cost(0, 32 * 10), Ok(0));
+        assert_eq!(
+            m.expansion_cost(0, 32 * 11),
+            Ok(memory_gas_cost(11) - memory_gas_cost(10))
+        );
+        // A huge in-range request saturates instead of overflowing.
+        assert_eq!(
+            m.expansion_cost(0, usize::MAX - 64),
+            Ok(u64::MAX - memory_gas_cost(10))
+        );
+    }
+
+    #[test]
+    fn gas_aware_expansion_charges_exactly_once() {
+        let mut m = Memory::default();
+        let mut gas = Gas::new(1_000);
+        assert_eq!(m.expand_with_gas(0, 0, &mut gas), Ok(0));
+        assert_eq!(m.expand_with_gas(0, 32, &mut gas), Ok(3));
+        assert_eq!(m.expand_with_gas(0, 32, &mut gas), Ok(0));
+        assert_eq!(m.expand_with_gas(10, 50, &mut gas), Ok(3));
+        assert_eq!(gas.spent(), 6);
+        assert_eq!(m.memory_cost(), 6);
+    }
+
+    #[test]
+    fn gas_failure_leaves_memory_and_meter_untouched() {
+        let mut m = Memory::default();
+        m.expand(0, 32).unwrap();
+        let mut gas = Gas::new(5);
+        let err = m.expand_with_gas(0, 96, &mut gas).unwrap_err();
+        assert_eq!(
+            err,
+            MemoryError::OutOfGas {
+                needed: 6,
+                remaining: 5
+            }
+        );
+        assert_eq!((m.size(), m.memory_cost(), gas.remaining()), (32, 3, 5));
+        // Exactly enough gas succeeds.
+        let mut gas = Gas::new(6);
+        assert_eq!(m.expand_with_gas(0, 96, &mut gas), Ok(6));
+        assert_eq!(gas.remaining(), 0);
+    }
+
+    #[test]
+    fn limit_is_checked_before_gas() {
+        let mut m = Memory::new(MemoryConfig::with_limit(64)).unwrap();
+        let mut gas = Gas::new(0);
+        assert_eq!(
+            m.expand_with_gas(64, 1, &mut gas),
+            Err(MemoryError::MemoryOverflow)
+        );
+        assert_eq!(
+            m.expand_with_gas(usize::MAX, 1, &mut gas),
+            Err(MemoryError::MemoryOverflow)
+        );
+        assert!(matches!(
+            m.expand_with_gas(0, 1, &mut gas),
+            Err(MemoryError::OutOfGas { .. })
+        ));
+        assert_eq!(m.size(), 0);
+    }
+
+    #[test]
+    fn buffer_reuse_keeps_the_allocation() {
+        let mut m = Memory::new(MemoryConfig::default()).unwrap();
+        m.expand(0, 4096).unwrap();
+        let cap = m.capacity();
+        m.reset();
+        assert_eq!((m.size(), m.memory_cost(), m.capacity()), (0, 0, cap));
+        let buf = m.into_buffer();
+        assert!(buf.is_empty() && buf.capacity() == cap);
+        let ptr = buf.as_ptr();
+        let mut m = Memory::with_buffer(buf, MemoryConfig::default()).unwrap();
+        m.expand(0, 4096).unwrap();
+        assert_eq!(m.as_slice().as_ptr(), ptr, "no new allocation");
+        assert!(m.as_slice().iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn reset_zeroes_what_was_written() {
+        let mut m = Memory::default();
+        m.expand(0, 64).unwrap();
+        m.buffer.fill(0xAA);
+        m.reset();
+        m.expand(0, 64).unwrap();
+        assert!(m.as_slice().iter().all(|&b| b == 0));
+    }
+}

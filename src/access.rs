@@ -15,7 +15,9 @@ fn copy_padded(dst: &mut [u8], data: &[u8], data_offset: usize) {
     let n = available.len().min(dst.len());
     let (head, tail) = dst.split_at_mut(n);
     head.copy_from_slice(&available[..n]);
-    tail.fill(0);
+    if !tail.is_empty() {
+        tail.fill(0);
+    }
 }
 
 impl Memory {
@@ -25,9 +27,25 @@ impl Memory {
         if len == 0 {
             return Ok(&mut []);
         }
+        let start = self.touch(offset, len)?;
+        Ok(&mut self.buffer[start..start + len])
+    }
+
+    /// Buffer index where `[offset, offset + len)` (`len > 0`) starts, after expanding the
+    /// current context over it. The in-bounds case is one comparison; growing is out of line.
+    #[inline(always)]
+    fn touch(&mut self, offset: usize, len: usize) -> Result<usize, MemoryError> {
+        match offset.checked_add(len) {
+            Some(end) if end <= self.size() => Ok(self.current.base + offset),
+            _ => self.touch_cold(offset, len),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn touch_cold(&mut self, offset: usize, len: usize) -> Result<usize, MemoryError> {
         self.expand(offset, len)?;
-        let range = self.local_range(offset, len)?;
-        self.buffer.get_mut(range).ok_or(MemoryError::OutOfBounds)
+        Ok(self.current.base + offset)
     }
 
     /// MSTORE: writes a 32-byte big-endian word at `offset`, expanding as needed.
@@ -37,7 +55,8 @@ impl Memory {
     /// [`MemoryError::OutOfMemory`] when allocation fails; memory unchanged on error.
     #[inline]
     pub fn store_word(&mut self, offset: usize, word: &[u8; 32]) -> Result<(), MemoryError> {
-        self.touch_mut(offset, 32)?.copy_from_slice(word);
+        let start = self.touch(offset, 32)?;
+        self.buffer[start..start + 32].copy_from_slice(word);
         Ok(())
     }
 
@@ -57,9 +76,9 @@ impl Memory {
     /// As [`store_word`](Self::store_word).
     #[inline]
     pub fn load_word(&mut self, offset: usize) -> Result<[u8; 32], MemoryError> {
-        let bytes = self.touch_mut(offset, 32)?;
+        let start = self.touch(offset, 32)?;
         let mut word = [0u8; 32];
-        word.copy_from_slice(bytes);
+        word.copy_from_slice(&self.buffer[start..start + 32]);
         Ok(word)
     }
 
@@ -69,7 +88,10 @@ impl Memory {
     /// As [`store_word`](Self::store_word).
     #[inline]
     pub fn load_u256(&mut self, offset: usize) -> Result<U256, MemoryError> {
-        Ok(U256::from_be_bytes(self.load_word(offset)?))
+        // Straight from the buffer: going through `load_word`'s `Result<[u8; 32], _>` (payload
+        // at an odd offset) costs a shuffle through the stack.
+        let start = self.touch(offset, 32)?;
+        Ok(U256::from_be_slice(&self.buffer[start..start + 32]))
     }
 
     /// MSTORE8: writes one byte at `offset`, expanding to the word that holds it.
@@ -78,7 +100,8 @@ impl Memory {
     /// As [`store_word`](Self::store_word).
     #[inline]
     pub fn store_byte(&mut self, offset: usize, value: u8) -> Result<(), MemoryError> {
-        self.touch_mut(offset, 1)?[0] = value;
+        let at = self.touch(offset, 1)?;
+        self.buffer[at] = value;
         Ok(())
     }
 
@@ -88,7 +111,8 @@ impl Memory {
     /// As [`store_word`](Self::store_word).
     #[inline]
     pub fn load_byte(&mut self, offset: usize) -> Result<u8, MemoryError> {
-        Ok(self.touch_mut(offset, 1)?[0])
+        let at = self.touch(offset, 1)?;
+        Ok(self.buffer[at])
     }
 
     /// Writes all of `data` at `offset`, expanding as needed.

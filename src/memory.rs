@@ -219,8 +219,7 @@ impl Memory {
         if end <= self.size() {
             return Ok(());
         }
-        let plan = self.plan_growth(end)?;
-        self.commit_growth(plan)
+        self.grow(end)
     }
 
     /// Expands like [`expand`](Self::expand) and charges `gas` the expansion cost, returning the
@@ -244,12 +243,24 @@ impl Memory {
         if end <= self.size() {
             return Ok(0);
         }
-        self.expand_with_gas_cold(end, gas)
+        self.grow_with_gas(end, gas)
     }
 
+    /// Grows the current context to hold `end > self.size()` bytes.
     #[cold]
     #[inline(never)]
-    fn expand_with_gas_cold<G: GasMeter + ?Sized>(
+    fn grow(&mut self, end: usize) -> Result<(), MemoryError> {
+        let plan = self.plan_growth(end)?;
+        self.reserve_for(plan)?;
+        self.apply_growth(plan);
+        Ok(())
+    }
+
+    /// Grows the current context to hold `end > self.size()` bytes, charging `gas` for it:
+    /// the whole slow path of [`expand_with_gas`](Self::expand_with_gas), in one call.
+    #[cold]
+    #[inline(never)]
+    fn grow_with_gas<G: GasMeter + ?Sized>(
         &mut self,
         end: usize,
         gas: &mut G,
@@ -265,7 +276,7 @@ impl Memory {
         }
         self.reserve_for(plan)?;
         gas.consume(charge);
-        self.commit_growth(plan)?;
+        self.apply_growth(plan);
         Ok(charge)
     }
 
@@ -299,14 +310,18 @@ impl Memory {
             .map_err(|_| MemoryError::OutOfMemory)
     }
 
-    /// Applies a planned growth: new bytes are zero.
-    #[cold]
-    #[inline(never)]
-    fn commit_growth(&mut self, plan: Growth) -> Result<(), MemoryError> {
-        self.reserve_for(plan)?;
-        self.buffer.resize(plan.total, 0);
+    /// Applies a planned growth whose room [`reserve_for`](Self::reserve_for) made: new bytes
+    /// are zero.
+    #[inline(always)]
+    fn apply_growth(&mut self, plan: Growth) {
+        if plan.total - self.buffer.len() == WORD_SIZE {
+            // The common one-word growth (MSTORE past the end): a fixed-size copy, not a call
+            // to `memset`.
+            self.buffer.extend_from_slice(&[0; WORD_SIZE]);
+        } else {
+            self.buffer.resize(plan.total, 0);
+        }
         self.current.cost = plan.cost;
-        Ok(())
     }
 
     /// Absolute buffer range of `[offset, offset + len)` in the current context, if in bounds.

@@ -141,6 +141,24 @@ impl Memory {
         }
     }
 
+    /// Size of every open context, root first and the current one last.
+    pub fn context_sizes(&self) -> impl Iterator<Item = usize> + '_ {
+        let bases = || {
+            self.parents
+                .iter()
+                .map(|c| c.base)
+                .chain([self.current.base])
+        };
+        let ends = bases().skip(1).chain([self.buffer.len()]);
+        bases().zip(ends).map(|(base, end)| end - base)
+    }
+
+    /// Every open context's bytes back to back, root first (the whole shared buffer).
+    #[inline]
+    pub fn all_contexts(&self) -> &[u8] {
+        &self.buffer
+    }
+
     /// Read-only view of `[offset, offset + len)` in the parent's memory (the CALL argument
     /// region a child sees as its calldata). A zero length is always in bounds.
     ///
@@ -190,7 +208,9 @@ impl Memory {
             let from = source.start + data_offset;
             self.buffer.copy_within(from..from + copied, dst.start);
         }
-        self.buffer[dst.start + copied..dst.end].fill(0);
+        if copied < len {
+            self.buffer[dst.start + copied..dst.end].fill(0);
+        }
         Ok(())
     }
 }
@@ -284,6 +304,11 @@ mod tests {
             stack.push(m.enter_child().unwrap());
         }
         assert_eq!(m.depth(), 1025);
+        let sizes: Vec<usize> = m.context_sizes().collect();
+        assert_eq!(sizes.len(), 1026);
+        assert_eq!(sizes.iter().sum::<usize>(), m.all_contexts().len());
+        assert_eq!(sizes[1], 32);
+        assert_eq!(sizes[1025], 0);
         for d in (0..=1024usize).rev() {
             m.exit_child(stack.pop().unwrap()).unwrap();
             assert_eq!(m.load_byte(d % 64).unwrap(), d as u8);

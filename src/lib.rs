@@ -9,6 +9,8 @@
 //! * [`memory_gas_cost`], [`expansion_gas_cost`], [`GasMeter`] — the Yellow Paper's memory gas.
 //! * [`to_usize`], [`memory_range`], [`saturating_usize`] — stack values to offsets.
 //! * [`MemoryError`] — every failure; no public function panics.
+//! * [`ffi`] — the C interface (`include/evm_memory.h`): an opaque handle, status codes, no
+//!   panics or crashes across the boundary.
 
 //!
 //! With the `harness` feature the crate also carries the differential harness that proves it
@@ -28,11 +30,15 @@
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
+#[cfg(feature = "harness")]
+pub mod harness;
+
 mod access;
 mod config;
 mod context;
 mod convert;
 mod error;
+pub mod ffi;
 mod gas;
 mod memory;
 
@@ -48,3 +54,8 @@ pub use memory::Memory;
 /// The 256-bit unsigned integer of the Ethereum Rust ecosystem (ruint's, as used by alloy and
 /// revm): words and stack values.
 pub use ruint::aliases::U256;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

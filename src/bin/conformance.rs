@@ -1,0 +1,524 @@
+//! `conformance`: the seeded conformance campaign (ours vs revm vs the reference model) and the
+//! corpus workflows around it.
+//!
+//! ```text
+//! cargo run --release --features harness --bin conformance                 # default campaign
+//! cargo run --release --features harness --bin conformance -- --check      # reports up to date?
+//! cargo run --release --features harness --bin conformance -- --duration 10m --out-dir /tmp/r
+//! cargo run --release --features harness --bin conformance -- write-corpus
+//! cargo run --release --features harness --bin conformance -- cmin
+//! cargo run --release --features harness --bin conformance -- tmin diff_ops fuzz/artifacts/diff_ops/crash-…
+//! ```
+//!
+//! Exit codes: 0 when every engine agreed (and, with `--check`, the committed report is up to
+//! date); 1 on a divergence, an unreadable corpus, a stale report or a failed `cargo fuzz`; 2 on
+//! bad arguments.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use clap::{Args, Parser, Subcommand};
+use evm_memory::harness::campaign::{
+    cmin_commands, compare_reports, fuzz_targets, nightly_available, regression_test_skeleton,
+    remove_scenario_copies, short_hash, tmin_command, write_corpus, Budget, Campaign,
+    CampaignConfig, CORPUS_TARGETS, DEFAULT_MAX_INPUT_LEN, DEFAULT_MAX_REPORTED, DEFAULT_SEQUENCES,
+};
+use evm_memory::harness::report::{summary, write_report};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "conformance",
+    version,
+    about = "Seeded conformance campaign: our memory vs revm's SharedMemory vs the reference model",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(flatten)]
+    run: RunArgs,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// Seed of the random sequences (decimal or 0x-hex).
+    #[arg(long, value_parser = parse_seed, default_value = "0x5EED")]
+    seed: u64,
+    /// Random sequences to run (deterministic: same seed and count, same report).
+    #[arg(long, default_value_t = DEFAULT_SEQUENCES)]
+    sequences: u64,
+    /// Run random sequences for this long instead (e.g. 60s, 10m, 1h, 500ms).
+    #[arg(long, value_parser = parse_duration, conflicts_with = "sequences")]
+    duration: Option<Duration>,
+    /// Where conformance.json, conformance.md and the SVG figures go.
+    #[arg(long, default_value = "reports")]
+    out_dir: PathBuf,
+    /// The corpus replayed before the random sequences.
+    #[arg(long, default_value = "corpus")]
+    corpus_dir: PathBuf,
+    /// Skip the corpus replay.
+    #[arg(long)]
+    no_corpus: bool,
+    /// Longest random input, in bytes.
+    #[arg(long, default_value_t = DEFAULT_MAX_INPUT_LEN)]
+    max_input_len: usize,
+    /// Divergences reported in full (all are counted).
+    #[arg(long, default_value_t = DEFAULT_MAX_REPORTED)]
+    max_reported: usize,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Regenerate into a temporary directory and compare with the committed
+    /// <out-dir>/conformance.json, ignoring timing.
+    #[arg(long)]
+    check: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Minimise every fuzz target's corpus with `cargo fuzz cmin`.
+    Cmin {
+        /// Only these targets (default: every `[[bin]]` of <fuzz-dir>/Cargo.toml).
+        #[arg(long = "target")]
+        targets: Vec<String>,
+        /// The cargo-fuzz crate.
+        #[arg(long, default_value = "fuzz")]
+        fuzz_dir: PathBuf,
+        /// The corpus root (one directory per target).
+        #[arg(long, default_value = "corpus")]
+        corpus_dir: PathBuf,
+        /// Print the commands without running them.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Minimise a crashing input with `cargo fuzz tmin`, keep it as a regression input and print
+    /// (and append to tests/regressions.rs, when it exists) a test that replays it.
+    Tmin {
+        /// The fuzz target that crashed.
+        #[arg(value_parser = CORPUS_TARGETS)]
+        target: String,
+        /// The crashing input (e.g. fuzz/artifacts/<target>/crash-…).
+        #[arg(value_parser = existing_file)]
+        artifact: PathBuf,
+        /// The cargo-fuzz crate.
+        #[arg(long, default_value = "fuzz")]
+        fuzz_dir: PathBuf,
+        /// The corpus root (the input goes to <corpus-dir>/regressions/<target>/).
+        #[arg(long, default_value = "corpus")]
+        corpus_dir: PathBuf,
+        /// The test file the replaying test is appended to (when it exists).
+        #[arg(long, default_value = "tests/regressions.rs")]
+        tests_file: PathBuf,
+        /// Print the command and what would be written without doing it.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write every named scenario to <corpus-dir>/<target>/<name>.
+    WriteCorpus {
+        /// The corpus root.
+        #[arg(long, default_value = "corpus")]
+        corpus_dir: PathBuf,
+        /// Print the paths without writing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+fn parse_seed(s: &str) -> Result<u64, String> {
+    let s = s.trim().replace('_', "");
+    let parsed = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => s.parse(),
+    };
+    parsed.map_err(|e| format!("not a 64-bit seed: {e}"))
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration such as 60s, 10m, 1h or 500ms"))?;
+    let secs = match unit.trim() {
+        "" | "s" | "sec" | "secs" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" | "mins" => value * 60.0,
+        "h" => value * 3600.0,
+        other => {
+            return Err(format!(
+                "unknown duration unit `{other}` (use ms, s, m or h)"
+            ))
+        }
+    };
+    if !(secs.is_finite() && secs > 0.0 && secs < 1e9) {
+        return Err(format!("`{s}` is not a positive duration"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn existing_file(s: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(s);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!("`{s}` is not a readable file"))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => run(&cli.run),
+        Some(Cmd::Cmin {
+            targets,
+            fuzz_dir,
+            corpus_dir,
+            dry_run,
+        }) => cmin(&targets, &fuzz_dir, &corpus_dir, dry_run),
+        Some(Cmd::Tmin {
+            target,
+            artifact,
+            fuzz_dir,
+            corpus_dir,
+            tests_file,
+            dry_run,
+        }) => tmin(
+            &target,
+            &artifact,
+            &fuzz_dir,
+            &corpus_dir,
+            &tests_file,
+            dry_run,
+        ),
+        Some(Cmd::WriteCorpus {
+            corpus_dir,
+            dry_run,
+        }) => write_corpus(&corpus_dir, dry_run).map(|paths| {
+            for p in &paths {
+                println!(
+                    "{}{}",
+                    if dry_run { "would write " } else { "" },
+                    p.display()
+                );
+            }
+            println!("{} scenario file(s)", paths.len());
+            true
+        }),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The campaign; `Ok(false)` on divergences or a stale committed report.
+fn run(args: &RunArgs) -> Result<bool, String> {
+    let committed_path = args.out_dir.join("conformance.json");
+    let committed = if args.check {
+        Some(fs::read_to_string(&committed_path).map_err(|e| {
+            format!(
+                "--check: cannot read the committed report `{}`: {e}",
+                committed_path.display()
+            )
+        })?)
+    } else {
+        None
+    };
+    let config = CampaignConfig {
+        seed: args.seed,
+        budget: match args.duration {
+            Some(d) => Budget::Duration(d),
+            None => Budget::Sequences(args.sequences),
+        },
+        corpus_dir: (!args.no_corpus).then(|| args.corpus_dir.clone()),
+        max_input_len: args.max_input_len,
+        max_reported: args.max_reported,
+        progress: !args.quiet,
+        capture_panics: true,
+    };
+    let report = Campaign::new(config).run().map_err(|e| e.to_string())?;
+
+    let out_dir = if args.check {
+        std::env::temp_dir().join(format!("conformance-check-{}", std::process::id()))
+    } else {
+        args.out_dir.clone()
+    };
+    let written = write_report(&report, &out_dir)?;
+    println!("{}", summary(&report));
+
+    let mut ok = report.passed();
+    if !ok {
+        for (i, failure) in report.divergences.reports.iter().enumerate() {
+            println!(
+                "\n==== failure {} of {}: {} in {} ====\n",
+                i + 1,
+                report.divergences.count,
+                failure.kind,
+                failure.source
+            );
+            println!("{}", failure.text.trim_end());
+        }
+        if !args.check {
+            let dir = out_dir.join("divergences");
+            let saved = save_inputs(&report, &dir);
+            if saved > 0 {
+                println!(
+                    "\n{saved} failing input(s) saved under {} (minimise one with `conformance tmin <target> <file>`)",
+                    dir.display()
+                );
+            }
+        }
+    }
+
+    if let Some(committed) = committed {
+        let regenerated = fs::read_to_string(out_dir.join("conformance.json"))
+            .map_err(|e| format!("cannot read the regenerated report: {e}"))?;
+        let _ = fs::remove_dir_all(&out_dir);
+        match compare_reports(&committed, &regenerated) {
+            Ok(()) => println!(
+                "\ncheck: {} is up to date (timing ignored)",
+                committed_path.display()
+            ),
+            Err(diff) => {
+                ok = false;
+                eprintln!(
+                    "\ncheck FAILED: {} is stale.\n{diff}Regenerate it with `cargo run --release --features harness --bin conformance` (same --seed and --sequences).",
+                    committed_path.display()
+                );
+            }
+        }
+    } else {
+        let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+        println!("\nwrote {}", names.join(", "));
+    }
+    Ok(ok)
+}
+
+fn save_inputs(report: &evm_memory::harness::campaign::CampaignReport, dir: &Path) -> usize {
+    let mut saved = 0;
+    for (i, f) in report.divergences.reports.iter().enumerate() {
+        if f.input.is_empty() && f.target.is_empty() {
+            continue;
+        }
+        if fs::create_dir_all(dir).is_err() {
+            return saved;
+        }
+        let path = dir.join(format!(
+            "{:02}-{}-{}",
+            i + 1,
+            f.target,
+            short_hash(&f.input)
+        ));
+        if fs::write(&path, &f.input).is_ok() {
+            saved += 1;
+        }
+    }
+    saved
+}
+
+fn fuzz_dir_arg(fuzz_dir: &Path) -> Option<&Path> {
+    (fuzz_dir != Path::new("fuzz")).then_some(fuzz_dir)
+}
+
+fn count_files(dir: &Path) -> Option<usize> {
+    fs::read_dir(dir).ok().map(|entries| {
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().is_file())
+            .count()
+    })
+}
+
+fn cmin(
+    targets: &[String],
+    fuzz_dir: &Path,
+    corpus_dir: &Path,
+    dry_run: bool,
+) -> Result<bool, String> {
+    let toml_path = fuzz_dir.join("Cargo.toml");
+    let targets = if targets.is_empty() {
+        match fs::read_to_string(&toml_path) {
+            Ok(text) => fuzz_targets(&text),
+            Err(e) if dry_run => {
+                eprintln!(
+                    "note: cannot read `{}` ({e}); using the known targets",
+                    toml_path.display()
+                );
+                CORPUS_TARGETS.iter().map(|t| t.to_string()).collect()
+            }
+            Err(e) => return Err(format!("cannot read `{}`: {e}", toml_path.display())),
+        }
+    } else {
+        targets.to_vec()
+    };
+    if targets.is_empty() {
+        return Err(format!(
+            "no [[bin]] fuzz target in `{}`",
+            toml_path.display()
+        ));
+    }
+    let nightly = nightly_available();
+    if !nightly {
+        println!("no nightly toolchain: running cargo fuzz on stable with `-s none`");
+    }
+    let commands = cmin_commands(&targets, corpus_dir, nightly, fuzz_dir_arg(fuzz_dir));
+    let mut ok = true;
+    for (target, command) in targets.iter().zip(&commands) {
+        let corpus = corpus_dir.join(target);
+        let before = count_files(&corpus);
+        if dry_run {
+            println!("{command}");
+            continue;
+        }
+        match before {
+            None | Some(0) => {
+                println!("{target}: no corpus at {}, skipped", corpus.display());
+                continue;
+            }
+            Some(_) => {}
+        }
+        println!("$ {command}");
+        let status = command
+            .to_command()
+            .status()
+            .map_err(|e| format!("cannot run `{command}`: {e}"))?;
+        let after = count_files(&corpus);
+        if status.success() {
+            println!(
+                "{target}: {} -> {} files",
+                before.unwrap_or(0),
+                after.unwrap_or(0)
+            );
+        } else {
+            ok = false;
+            eprintln!("{target}: `{command}` failed ({status})");
+        }
+    }
+    // cmin keeps only inputs that add coverage: put the named scenarios back.
+    if dry_run {
+        println!(
+            "then: write-corpus --corpus-dir {} (the named scenarios are kept)",
+            corpus_dir.display()
+        );
+    } else {
+        let restored = write_corpus(corpus_dir, false)?;
+        let copies = remove_scenario_copies(corpus_dir)?;
+        println!(
+            "{} named scenario file(s) kept ({} renamed copies removed)",
+            restored.len(),
+            copies.len()
+        );
+    }
+    Ok(ok)
+}
+
+/// `true` when `tests_file` exists and has the `replay(target, name)` helper.
+fn has_replay_helper(tests_file: &Path) -> bool {
+    fs::read_to_string(tests_file).is_ok_and(|text| text.contains("fn replay("))
+}
+
+fn tmin(
+    target: &str,
+    artifact: &Path,
+    fuzz_dir: &Path,
+    corpus_dir: &Path,
+    tests_file: &Path,
+    dry_run: bool,
+) -> Result<bool, String> {
+    let nightly = nightly_available();
+    let command = tmin_command(target, artifact, nightly, fuzz_dir_arg(fuzz_dir));
+    let regressions = corpus_dir.join("regressions").join(target);
+    if dry_run {
+        println!("{command}");
+        println!(
+            "then: copy the newest {}/artifacts/{target}/minimized-from-* to {}/<short-hash>",
+            fuzz_dir.display(),
+            regressions.display()
+        );
+        let hash = fs::read(artifact)
+            .map(|d| short_hash(&d))
+            .unwrap_or_else(|_| "<hash>".into());
+        println!(
+            "and print{} a test such as:\n{}",
+            if tests_file.exists() {
+                format!(" (and append to {})", tests_file.display())
+            } else {
+                String::new()
+            },
+            regression_test_skeleton(
+                target,
+                &hash,
+                &artifact.display().to_string(),
+                has_replay_helper(tests_file)
+            )
+        );
+        return Ok(true);
+    }
+    let started = SystemTime::now() - Duration::from_secs(1);
+    println!("$ {command}");
+    let status = command
+        .to_command()
+        .status()
+        .map_err(|e| format!("cannot run `{command}`: {e}"))?;
+    if !status.success() {
+        return Err(format!("`{command}` failed ({status})"));
+    }
+    let artifacts = fuzz_dir.join("artifacts").join(target);
+    let minimised = fs::read_dir(&artifacts)
+        .map_err(|e| format!("cannot read `{}`: {e}", artifacts.display()))?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let modified = e.metadata().ok()?.modified().ok()?;
+            (modified >= started && e.path().is_file()).then(|| (modified, e.path()))
+        })
+        .max()
+        .map(|(_, p)| p)
+        .ok_or_else(|| {
+            format!(
+                "no minimised artifact appeared in `{}`",
+                artifacts.display()
+            )
+        })?;
+    let data =
+        fs::read(&minimised).map_err(|e| format!("cannot read `{}`: {e}", minimised.display()))?;
+    let hash = short_hash(&data);
+    fs::create_dir_all(&regressions)
+        .map_err(|e| format!("cannot create `{}`: {e}", regressions.display()))?;
+    let dest = regressions.join(&hash);
+    fs::write(&dest, &data).map_err(|e| format!("cannot write `{}`: {e}", dest.display()))?;
+    println!(
+        "minimised input ({} bytes, from {}) saved as {}",
+        data.len(),
+        minimised.display(),
+        dest.display()
+    );
+    let skeleton = regression_test_skeleton(
+        target,
+        &hash,
+        &artifact.display().to_string(),
+        has_replay_helper(tests_file),
+    );
+    println!("\ntest skeleton (fill in the root cause):\n{skeleton}");
+    if tests_file.exists() {
+        let mut text = fs::read_to_string(tests_file)
+            .map_err(|e| format!("cannot read `{}`: {e}", tests_file.display()))?;
+        if text.contains(&format!("fn regression_{target}_{hash}()")) {
+            println!("{} already has this test", tests_file.display());
+        } else {
+            text.push_str(&skeleton);
+            fs::write(tests_file, text)
+                .map_err(|e| format!("cannot write `{}`: {e}", tests_file.display()))?;
+            println!("appended to {}", tests_file.display());
+        }
+    }
+    Ok(true)
+}

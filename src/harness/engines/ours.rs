@@ -1,0 +1,353 @@
+//! Adapter for this crate's [`Memory`]: the EVM semantics of each op composed from the
+//! memory's public API (stack-value conversion, gas-aware expansion, then the access), as an
+//! interpreter built on it would.
+
+use crate::harness::case::{child_gas, Case, Op, MAX_CALL_DEPTH};
+use crate::harness::engine::Engine;
+use crate::harness::observation::{Observation, Outcome, Output};
+use crate::{
+    saturating_usize, to_usize, Checkpoint, GasMeter, Memory, MemoryConfig, MemoryError, U256,
+};
+
+/// A frame's gas, as a [`GasMeter`].
+struct Meter<'a>(&'a mut u64);
+
+impl GasMeter for Meter<'_> {
+    fn remaining(&self) -> u64 {
+        *self.0
+    }
+    fn consume(&mut self, amount: u64) {
+        *self.0 -= amount;
+    }
+}
+
+/// Where a frame's calldata lives.
+#[derive(Clone, Copy, Debug)]
+enum Calldata {
+    /// The case's calldata (root frame).
+    Case,
+    /// The caller's argument region.
+    Parent { offset: usize, len: usize },
+}
+
+#[derive(Debug)]
+struct Frame {
+    gas: u64,
+    calldata: Calldata,
+    return_data: Vec<u8>,
+    ret_offset: usize,
+    ret_len: usize,
+    checkpoint: Option<Checkpoint>,
+}
+
+/// Our memory, driven as an interpreter would.
+#[derive(Debug)]
+pub struct OursEngine {
+    memory: Memory,
+    frames: Vec<Frame>,
+    /// Return-data buffers of finished frames, kept for reuse.
+    spare: Vec<Vec<u8>>,
+    ended: bool,
+    soft_outcome: Outcome,
+}
+
+impl Default for OursEngine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn outcome(e: MemoryError) -> Outcome {
+    match e {
+        MemoryError::OutOfGas { .. } => Outcome::OutOfGas,
+        MemoryError::MemoryOverflow => Outcome::Limit,
+        MemoryError::OutOfMemory => Outcome::OutOfMemory,
+        _ => Outcome::EngineError,
+    }
+}
+
+/// A stack value as an offset or length; too large is an invalid operand.
+fn operand(v: U256) -> Result<usize, Outcome> {
+    to_usize(v).map_err(|_| Outcome::InvalidOperand)
+}
+
+impl OursEngine {
+    /// An engine with an empty memory.
+    pub fn new() -> Self {
+        Self {
+            memory: Memory::default(),
+            frames: Vec::new(),
+            spare: Vec::new(),
+            ended: false,
+            soft_outcome: Outcome::Ok,
+        }
+    }
+
+    fn expand(&mut self, offset: usize, len: usize) -> Result<u64, Outcome> {
+        let frame = self.frames.last_mut().ok_or(Outcome::EngineError)?;
+        self.memory
+            .expand_with_gas(offset, len, &mut Meter(&mut frame.gas))
+            .map_err(outcome)
+    }
+
+    fn run(&mut self, case: &Case, op: &Op, output: &mut Output) -> Result<u64, Outcome> {
+        let m = |r: Result<(), MemoryError>| r.map_err(outcome);
+        match *op {
+            Op::MStore { offset, value } => {
+                let o = operand(offset)?;
+                let gas = self.expand(o, 32)?;
+                m(self.memory.store_u256(o, value))?;
+                Ok(gas)
+            }
+            Op::MStore8 { offset, value } => {
+                let o = operand(offset)?;
+                let gas = self.expand(o, 1)?;
+                m(self.memory.store_byte(o, value))?;
+                Ok(gas)
+            }
+            Op::MLoad { offset } => {
+                let o = operand(offset)?;
+                let gas = self.expand(o, 32)?;
+                *output = Output::Word(self.memory.load_word(o).map_err(outcome)?);
+                Ok(gas)
+            }
+            Op::MSize => {
+                *output = Output::Size(self.memory.size() as u64);
+                Ok(0)
+            }
+            Op::MCopy { dst, src, len } => {
+                let len = operand(len)?;
+                if len == 0 {
+                    return Ok(0);
+                }
+                let (dst, src) = (operand(dst)?, operand(src)?);
+                let gas = self.expand(dst.max(src), len)?;
+                m(self.memory.mcopy(dst, src, len))?;
+                Ok(gas)
+            }
+            Op::CallDataCopy {
+                mem_offset,
+                data_offset,
+                len,
+            } => {
+                let len = operand(len)?;
+                if len == 0 {
+                    return Ok(0);
+                }
+                let o = operand(mem_offset)?;
+                let gas = self.expand(o, len)?;
+                let from = saturating_usize(data_offset);
+                let calldata = self.frames.last().ok_or(Outcome::EngineError)?.calldata;
+                match calldata {
+                    Calldata::Case => m(self.memory.set_data(o, from, len, &case.calldata))?,
+                    Calldata::Parent { offset, len: plen } => {
+                        m(self.memory.set_data_from_parent(o, from, len, offset, plen))?
+                    }
+                }
+                Ok(gas)
+            }
+            Op::CodeCopy {
+                mem_offset,
+                data_offset,
+                len,
+            } => {
+                let len = operand(len)?;
+                if len == 0 {
+                    return Ok(0);
+                }
+                let o = operand(mem_offset)?;
+                let gas = self.expand(o, len)?;
+                m(self
+                    .memory
+                    .set_data(o, saturating_usize(data_offset), len, &case.code))?;
+                Ok(gas)
+            }
+            Op::ReturnDataCopy {
+                mem_offset,
+                data_offset,
+                len,
+            } => {
+                let len = operand(len)?;
+                let from = saturating_usize(data_offset);
+                let available = self.frames.last().map_or(0, |f| f.return_data.len());
+                if from.checked_add(len).is_none_or(|end| end > available) {
+                    return Err(Outcome::ReturnDataOutOfBounds);
+                }
+                if len == 0 {
+                    return Ok(0);
+                }
+                let o = operand(mem_offset)?;
+                let gas = self.expand(o, len)?;
+                let frame = self.frames.last().ok_or(Outcome::EngineError)?;
+                m(self.memory.set_data(o, from, len, &frame.return_data))?;
+                Ok(gas)
+            }
+            Op::Read { offset, len } | Op::Return { offset, len } | Op::Revert { offset, len } => {
+                let len = operand(len)?;
+                if len == 0 {
+                    *output = Output::Bytes(Vec::new());
+                    return Ok(0);
+                }
+                let o = operand(offset)?;
+                let gas = self.expand(o, len)?;
+                let bytes = self.memory.slice(o, len).map_err(outcome)?;
+                *output = Output::Bytes(bytes.to_vec());
+                Ok(gas)
+            }
+            Op::Call {
+                args_offset,
+                args_len,
+                ret_offset,
+                ret_len,
+                gas: requested,
+            } => {
+                let mut charged = 0;
+                let args_len = operand(args_len)?;
+                let mut args = (0, 0);
+                if args_len > 0 {
+                    let o = operand(args_offset)?;
+                    charged += self.expand(o, args_len)?;
+                    args = (o, args_len);
+                }
+                let ret_len = operand(ret_len)?;
+                let mut ret = (0, 0);
+                if ret_len > 0 {
+                    let o = operand(ret_offset)?;
+                    charged += self.expand(o, ret_len)?;
+                    ret = (o, ret_len);
+                }
+                let depth = self.memory.depth();
+                let caller = self.frames.last_mut().ok_or(Outcome::EngineError)?;
+                caller.return_data.clear();
+                if depth >= MAX_CALL_DEPTH {
+                    self.soft_outcome = Outcome::CallDepth;
+                    return Ok(charged);
+                }
+                let gas = child_gas(requested, caller.gas);
+                let checkpoint = self.memory.enter_child().map_err(outcome)?;
+                caller.gas -= gas;
+                let mut return_data = self.spare.pop().unwrap_or_default();
+                return_data.clear();
+                self.frames.push(Frame {
+                    gas,
+                    calldata: Calldata::Parent {
+                        offset: args.0,
+                        len: args.1,
+                    },
+                    return_data,
+                    ret_offset: ret.0,
+                    ret_len: ret.1,
+                    checkpoint: Some(checkpoint),
+                });
+                Ok(charged)
+            }
+            Op::Halt => Err(Outcome::Halted),
+        }
+    }
+
+    /// Ends the current child; `returned` is the output region for RETURN/REVERT.
+    fn end_child(&mut self, returned: Option<(usize, usize, &[u8])>) -> Result<(), Outcome> {
+        let child = self.frames.pop().ok_or(Outcome::EngineError)?;
+        let checkpoint = child.checkpoint.ok_or(Outcome::EngineError)?;
+        let caller = self.frames.last_mut().ok_or(Outcome::EngineError)?;
+        caller.return_data.clear();
+        match returned {
+            Some((offset, len, bytes)) => {
+                caller.return_data.extend_from_slice(bytes);
+                caller.gas += child.gas;
+                self.memory
+                    .exit_child_with_return(
+                        checkpoint,
+                        offset,
+                        len,
+                        child.ret_offset,
+                        child.ret_len,
+                    )
+                    .map_err(outcome)?;
+            }
+            None => self.memory.exit_child(checkpoint).map_err(outcome)?,
+        }
+        self.spare.push(child.return_data);
+        Ok(())
+    }
+}
+
+impl Engine for OursEngine {
+    fn name(&self) -> &'static str {
+        "ours"
+    }
+
+    fn begin(&mut self, case: &Case) {
+        let buffer = core::mem::take(&mut self.memory).into_buffer();
+        self.memory =
+            Memory::with_buffer(buffer, MemoryConfig::with_limit(case.limit)).unwrap_or_default();
+        while let Some(f) = self.frames.pop() {
+            self.spare.push(f.return_data);
+        }
+        let mut return_data = self.spare.pop().unwrap_or_default();
+        return_data.clear();
+        self.frames.push(Frame {
+            gas: case.gas,
+            calldata: Calldata::Case,
+            return_data,
+            ret_offset: 0,
+            ret_len: 0,
+            checkpoint: None,
+        });
+        self.ended = false;
+    }
+
+    fn step(&mut self, case: &Case, op: &Op, obs: &mut Observation) {
+        obs.clear();
+        let mut output = Output::None;
+        let result = self.run(case, op, &mut output);
+        let is_root = self.frames.len() == 1;
+        match result {
+            Ok(charged) => {
+                obs.gas_charged = charged;
+                obs.outcome = core::mem::take(&mut self.soft_outcome);
+                if let Op::Return { offset, len } | Op::Revert { offset, len } = *op {
+                    obs.outcome = if matches!(op, Op::Return { .. }) {
+                        Outcome::Returned
+                    } else {
+                        Outcome::Reverted
+                    };
+                    if is_root {
+                        self.ended = true;
+                        obs.gas_remaining = self.frames[0].gas;
+                    } else {
+                        // Operands were validated by `run`; a zero length returns nothing.
+                        let (o, l) = match to_usize(len) {
+                            Ok(0) | Err(_) => (0, 0),
+                            Ok(l) => (to_usize(offset).unwrap_or(0), l),
+                        };
+                        let bytes = match &output {
+                            Output::Bytes(b) => b.clone(),
+                            _ => Vec::new(),
+                        };
+                        if let Err(e) = self.end_child(Some((o, l, &bytes))) {
+                            obs.outcome = e;
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                obs.outcome = e;
+                output = Output::None;
+                if is_root {
+                    self.ended = true;
+                    self.frames[0].gas = 0;
+                } else if let Err(e) = self.end_child(None) {
+                    obs.outcome = e;
+                }
+            }
+        }
+        obs.output = output;
+        obs.ended = self.ended;
+        if !self.ended {
+            obs.gas_remaining = self.frames.last().map_or(0, |f| f.gas);
+        }
+        obs.memory.extend_from_slice(self.memory.all_contexts());
+        obs.frame_sizes.extend(self.memory.context_sizes());
+    }
+}

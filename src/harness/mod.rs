@@ -1,0 +1,54 @@
+//! The differential harness (feature `harness`): random EVM memory op sequences run against
+//! this crate's [`Memory`](crate::Memory), revm's `SharedMemory` and a reference model written
+//! from the EVM rules, comparing contents, size and expansion gas after every op.
+//!
+//! Layout, after wasmtime's `crates/fuzzing`:
+//! * [`case`] — the op model ([`Case`], [`Op`]);
+//! * [`generate`] — bytes to a valid case, biased toward the edges ([`decode`], [`encode`]);
+//! * [`engine`] and [`engines`] — one trait, one adapter file per engine;
+//! * [`observation`] — what every engine shows after each op, compared with `==`;
+//! * [`oracle`] — runs a case through the engines and reports the first divergence;
+//! * [`reproducer`] — a case as pasteable Rust;
+//! * [`raw`] — unstructured input driving our memory alone, with invariant checks;
+//! * [`scenarios`] — named cases that seed the corpus;
+//! * [`vectors`] — named conformance vectors with expected observations;
+//! * [`campaign`] — the seeded conformance campaign behind the `conformance` command;
+//! * [`report`] — the campaign's JSON and Markdown reports and SVG figures.
+//!
+//! Fuzz targets, tests and the conformance campaign all call these same functions.
+
+pub mod campaign;
+pub mod case;
+pub mod engine;
+pub mod engines;
+pub mod generate;
+pub mod observation;
+pub mod oracle;
+pub mod raw;
+pub mod report;
+pub mod reproducer;
+pub mod scenarios;
+pub mod vectors;
+
+pub use case::{child_gas, u, Case, Op, OpKind};
+pub use engine::Engine;
+pub use engines::{ModelBugs, ModelEngine, OursEngine, RevmEngine};
+pub use generate::{decode, decode_small, encode, encode_with, Profile, SmallCase};
+pub use observation::{Observation, Outcome, Output};
+pub use oracle::{check_case, run_case, Divergence, Oracle, RunStats};
+pub use raw::drive_raw;
+
+/// The `diff_ops` fuzz target: decode like libFuzzer's typed target and check all engines.
+pub fn fuzz_diff_ops(data: &[u8]) {
+    check_case(&decode(data));
+}
+
+/// The `diff_small` fuzz target: small limits and gas budgets.
+pub fn fuzz_diff_small(data: &[u8]) {
+    check_case(&decode_small(data));
+}
+
+/// The `memory_raw` fuzz target: our memory alone, unstructured input, invariants.
+pub fn fuzz_memory_raw(data: &[u8]) {
+    drive_raw(data);
+}

@@ -1,0 +1,90 @@
+//! Every committed corpus file replayed on stable through the code its fuzz target runs:
+//! `corpus/diff_ops` and `corpus/diff_small` through all three engines, `corpus/memory_raw`
+//! through the invariant driver, `corpus/c_api` through the C API driver; and every crash
+//! reproducer under `corpus/regressions/<target>/` the same way. All failures are collected
+//! before the test fails.
+#![cfg(feature = "harness")]
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use evm_memory::harness::{fuzz_diff_ops, fuzz_diff_small, fuzz_memory_raw};
+
+/// What a fuzz target runs on one input.
+type Driver = fn(&[u8]);
+
+/// Each fuzz target's name and the function it runs.
+const TARGETS: [(&str, Driver); 4] = [
+    ("diff_ops", fuzz_diff_ops),
+    ("diff_small", fuzz_diff_small),
+    ("memory_raw", fuzz_memory_raw),
+    ("c_api", evm_memory::ffi::fuzzing::drive_c_api),
+];
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_none_or(|x| x != "md"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    out.sort();
+    out
+}
+
+fn replay(dir: &Path, run: Driver, failures: &mut Vec<String>) -> usize {
+    let files = files(dir);
+    for path in &files {
+        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| run(&bytes))) {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            failures.push(format!("{}:\n{msg}", path.display()));
+        }
+    }
+    files.len()
+}
+
+#[test]
+fn every_corpus_file_replays_clean() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let mut failures = Vec::new();
+    for (target, run) in TARGETS {
+        let n = replay(&root.join(target), run, &mut failures);
+        assert!(n > 0, "corpus/{target} has no seeds");
+        let r = replay(&root.join("regressions").join(target), run, &mut failures);
+        eprintln!("corpus/{target}: {n} files, {r} regressions");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} corpus files fail:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// Each named scenario is in its target's corpus, byte for byte (so the corpus is what the
+/// documented `conformance write-corpus` command produces, plus fuzzing finds).
+#[test]
+fn named_scenarios_are_in_the_corpus() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let mut missing = Vec::new();
+    for s in evm_memory::harness::scenarios::all() {
+        let path = root.join(s.target).join(s.name);
+        let expected = s.encode().expect("scenarios encode");
+        match std::fs::read(&path) {
+            Ok(bytes) if bytes == expected => {}
+            Ok(_) => missing.push(format!("{} is stale", path.display())),
+            Err(_) => missing.push(format!("{} is missing", path.display())),
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "run `cargo run --release --features harness --bin conformance -- write-corpus`:\n{}",
+        missing.join("\n")
+    );
+}

@@ -1,0 +1,162 @@
+//! The generator reaches what it must: every op kind, depth ≥ 8, out-of-gas, limit hits, huge
+//! offsets (zero-length and not), word boundaries and the limit's edge — within a bounded
+//! number of random inputs, not by hoping.
+#![cfg(feature = "harness")]
+
+use std::collections::BTreeSet;
+
+use evm_memory::harness::{decode, decode_small, run_case, Case, Op, OpKind, Outcome, RunStats};
+use evm_memory::U256;
+
+/// Deterministic xorshift byte strings of varied length.
+fn inputs(seed: u64, count: usize, max_len: usize) -> impl Iterator<Item = Vec<u8>> {
+    let mut state = seed;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..count).map(move |_| {
+        let len = (next() % max_len as u64) as usize;
+        (0..len).map(|_| next() as u8).collect()
+    })
+}
+
+/// `(offset, len)` pairs of every memory access in an op.
+fn regions(op: &Op) -> Vec<(U256, U256)> {
+    match *op {
+        Op::MStore { offset, .. } | Op::MLoad { offset } => vec![(offset, U256::from(32))],
+        Op::MStore8 { offset, .. } => vec![(offset, U256::from(1))],
+        Op::MCopy { dst, src, len } => vec![(dst, len), (src, len)],
+        Op::CallDataCopy {
+            mem_offset, len, ..
+        }
+        | Op::CodeCopy {
+            mem_offset, len, ..
+        }
+        | Op::ReturnDataCopy {
+            mem_offset, len, ..
+        } => vec![(mem_offset, len)],
+        Op::Read { offset, len } | Op::Return { offset, len } | Op::Revert { offset, len } => {
+            vec![(offset, len)]
+        }
+        Op::Call {
+            args_offset,
+            args_len,
+            ret_offset,
+            ret_len,
+            ..
+        } => {
+            vec![(args_offset, args_len), (ret_offset, ret_len)]
+        }
+        Op::MSize | Op::Halt => vec![],
+    }
+}
+
+#[derive(Default)]
+struct Seen {
+    stats: RunStats,
+    features: BTreeSet<&'static str>,
+}
+
+impl Seen {
+    fn add(&mut self, case: &Case) {
+        let stats = run_case(case).unwrap_or_else(|d| panic!("{d}"));
+        let big = U256::from(u64::MAX);
+        for op in &case.ops[..stats.ops as usize] {
+            for (offset, len) in regions(op) {
+                if offset > big && len.is_zero() {
+                    self.features.insert("huge offset, zero length");
+                }
+                if offset > big && !len.is_zero() {
+                    self.features.insert("offset above 2^64 - 1");
+                }
+                if offset == big {
+                    self.features.insert("offset 2^64 - 1");
+                }
+                if offset == U256::from(1u64 << 32) {
+                    self.features.insert("offset 2^32");
+                }
+                for edge in [31u64, 32, 33] {
+                    if offset == U256::from(edge) {
+                        self.features
+                            .insert(["offset 31", "offset 32", "offset 33"][edge as usize - 31]);
+                    }
+                }
+                let end = offset.saturating_add(len);
+                if case.limit < (1 << 32)
+                    && end >= U256::from(case.limit.saturating_sub(32))
+                    && end <= U256::from(case.limit + 32)
+                    && !len.is_zero()
+                {
+                    self.features.insert("access at the limit's edge");
+                }
+            }
+        }
+        if case.limit <= 2048 {
+            self.features.insert("small limit");
+        }
+        let mut s = stats;
+        s.expansions.clear();
+        self.stats.merge(&s);
+    }
+}
+
+#[test]
+fn generator_reaches_every_feature_within_a_bounded_budget() {
+    let mut seen = Seen::default();
+    for (i, bytes) in inputs(0x5EED_CAFE, 6_000, 3_000).enumerate() {
+        let case = if i % 3 == 2 {
+            decode_small(&bytes)
+        } else {
+            decode(&bytes)
+        };
+        seen.add(&case);
+    }
+    let mut missing = Vec::new();
+    for kind in OpKind::ALL {
+        if !seen.stats.ops_by_kind.contains_key(&kind) {
+            missing.push(format!("op kind {kind:?}"));
+        }
+    }
+    for outcome in [
+        Outcome::OutOfGas,
+        Outcome::Limit,
+        Outcome::InvalidOperand,
+        Outcome::ReturnDataOutOfBounds,
+        Outcome::Returned,
+        Outcome::Reverted,
+        Outcome::Halted,
+    ] {
+        if !seen.stats.outcomes.contains_key(&outcome) {
+            missing.push(format!("outcome {outcome:?}"));
+        }
+    }
+    if seen.stats.max_depth < 8 {
+        missing.push(format!("depth 8 (reached {})", seen.stats.max_depth));
+    }
+    for feature in [
+        "huge offset, zero length",
+        "offset above 2^64 - 1",
+        "offset 2^64 - 1",
+        "offset 2^32",
+        "offset 31",
+        "offset 32",
+        "offset 33",
+        "access at the limit's edge",
+        "small limit",
+    ] {
+        if !seen.features.contains(feature) {
+            missing.push(feature.to_string());
+        }
+    }
+    eprintln!(
+        "reached: depth {}, {} ops, outcomes {:?}, features {:?}",
+        seen.stats.max_depth, seen.stats.ops, seen.stats.outcomes, seen.features
+    );
+    assert!(
+        missing.is_empty(),
+        "the generator never produced: {missing:?}"
+    );
+}

@@ -206,7 +206,10 @@ impl BufKind {
                 (isize::MAX as usize).saturating_add(1 + input.byte() as usize),
             ),
             // Never dereferenced: the C API must reject it first.
-            Self::Wrapping => ((usize::MAX - 15) as *mut u8, 16 + input.byte() as usize),
+            Self::Wrapping => (
+                core::ptr::without_provenance_mut(usize::MAX - 15),
+                16 + input.byte() as usize,
+            ),
         }
     }
 
@@ -241,7 +244,7 @@ impl WordPtr {
         match self {
             Self::Valid => valid,
             Self::Null => ptr::null_mut(),
-            Self::Wrapping => (usize::MAX - 7) as *mut u8,
+            Self::Wrapping => core::ptr::without_provenance_mut(usize::MAX - 7),
         }
     }
 

@@ -1449,7 +1449,11 @@ mod tests {
             .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
             .collect();
         // Miri runs this too, about a thousand times slower: a few short inputs there.
-        let (runs, len) = if cfg!(miri) { (3, 200) } else { (64, bytes.len()) };
+        let (runs, len) = if cfg!(miri) {
+            (3, 200)
+        } else {
+            (64, bytes.len())
+        };
         for start in 0..runs {
             fuzzing::drive_c_api(&bytes[start * 7..len]);
         }

@@ -90,6 +90,19 @@ impl OursEngine {
             .map_err(outcome)
     }
 
+    /// The EVM's rule for an access to `[offset, offset + len)` from the stack: the length is
+    /// converted first, a zero length touches nothing (`None`), else the offset is converted
+    /// and the region expanded with gas. Returns the offset, length and gas charged.
+    fn touch(&mut self, offset: U256, len: U256) -> Result<Option<(usize, usize, u64)>, Outcome> {
+        let len = operand(len)?;
+        if len == 0 {
+            return Ok(None);
+        }
+        let offset = operand(offset)?;
+        let gas = self.expand(offset, len)?;
+        Ok(Some((offset, len, gas)))
+    }
+
     fn run(&mut self, case: &Case, op: &Op, output: &mut Output) -> Result<u64, Outcome> {
         let m = |r: Result<(), MemoryError>| r.map_err(outcome);
         match *op {
@@ -130,12 +143,9 @@ impl OursEngine {
                 data_offset,
                 len,
             } => {
-                let len = operand(len)?;
-                if len == 0 {
+                let Some((o, len, gas)) = self.touch(mem_offset, len)? else {
                     return Ok(0);
-                }
-                let o = operand(mem_offset)?;
-                let gas = self.expand(o, len)?;
+                };
                 let from = saturating_usize(data_offset);
                 let calldata = self.frames.last().ok_or(Outcome::EngineError)?.calldata;
                 match calldata {
@@ -151,15 +161,11 @@ impl OursEngine {
                 data_offset,
                 len,
             } => {
-                let len = operand(len)?;
-                if len == 0 {
+                let Some((o, len, gas)) = self.touch(mem_offset, len)? else {
                     return Ok(0);
-                }
-                let o = operand(mem_offset)?;
-                let gas = self.expand(o, len)?;
-                m(self
-                    .memory
-                    .set_data(o, saturating_usize(data_offset), len, &case.code))?;
+                };
+                let from = saturating_usize(data_offset);
+                m(self.memory.set_data(o, from, len, &case.code))?;
                 Ok(gas)
             }
             Op::ReturnDataCopy {
@@ -167,29 +173,26 @@ impl OursEngine {
                 data_offset,
                 len,
             } => {
-                let len = operand(len)?;
                 let from = saturating_usize(data_offset);
                 let available = self.frames.last().map_or(0, |f| f.return_data.len());
-                if from.checked_add(len).is_none_or(|end| end > available) {
+                if from
+                    .checked_add(operand(len)?)
+                    .is_none_or(|end| end > available)
+                {
                     return Err(Outcome::ReturnDataOutOfBounds);
                 }
-                if len == 0 {
+                let Some((o, len, gas)) = self.touch(mem_offset, len)? else {
                     return Ok(0);
-                }
-                let o = operand(mem_offset)?;
-                let gas = self.expand(o, len)?;
+                };
                 let frame = self.frames.last().ok_or(Outcome::EngineError)?;
                 m(self.memory.set_data(o, from, len, &frame.return_data))?;
                 Ok(gas)
             }
             Op::Read { offset, len } | Op::Return { offset, len } | Op::Revert { offset, len } => {
-                let len = operand(len)?;
-                if len == 0 {
+                let Some((o, len, gas)) = self.touch(offset, len)? else {
                     *output = Output::Bytes(Vec::new());
                     return Ok(0);
-                }
-                let o = operand(offset)?;
-                let gas = self.expand(o, len)?;
+                };
                 let bytes = self.memory.slice(o, len).map_err(outcome)?;
                 *output = Output::Bytes(bytes.to_vec());
                 Ok(gas)
@@ -201,21 +204,10 @@ impl OursEngine {
                 ret_len,
                 gas: requested,
             } => {
-                let mut charged = 0;
-                let args_len = operand(args_len)?;
-                let mut args = (0, 0);
-                if args_len > 0 {
-                    let o = operand(args_offset)?;
-                    charged += self.expand(o, args_len)?;
-                    args = (o, args_len);
-                }
-                let ret_len = operand(ret_len)?;
-                let mut ret = (0, 0);
-                if ret_len > 0 {
-                    let o = operand(ret_offset)?;
-                    charged += self.expand(o, ret_len)?;
-                    ret = (o, ret_len);
-                }
+                // The argument region, then the return region; zero-length ones are (0, 0).
+                let args = self.touch(args_offset, args_len)?.unwrap_or_default();
+                let ret = self.touch(ret_offset, ret_len)?.unwrap_or_default();
+                let charged = args.2 + ret.2;
                 let depth = self.memory.depth();
                 let caller = self.frames.last_mut().ok_or(Outcome::EngineError)?;
                 caller.return_data.clear();

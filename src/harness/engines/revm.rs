@@ -106,6 +106,19 @@ impl RevmEngine {
         Ok(before - frame.gas.remaining())
     }
 
+    /// revm's `copy_cost_and_memory_resize` for the memory side of an access: the length is
+    /// converted first, a zero length touches nothing (`None`), else the offset is converted and
+    /// `resize_memory` covers the region. Returns the offset, length and gas charged.
+    fn touch(&mut self, offset: U256, len: U256) -> Result<Option<(usize, usize, u64)>, Outcome> {
+        let len = as_usize_or_fail(len)?;
+        if len == 0 {
+            return Ok(None);
+        }
+        let offset = as_usize_or_fail(offset)?;
+        let gas = self.resize(offset, len)?;
+        Ok(Some((offset, len, gas)))
+    }
+
     fn run(&mut self, case: &Case, op: &Op, output: &mut Output) -> Result<u64, Outcome> {
         match *op {
             Op::MStore { offset, value } => {
@@ -148,12 +161,9 @@ impl RevmEngine {
                 data_offset,
                 len,
             } => {
-                let len = as_usize_or_fail(len)?;
-                if len == 0 {
+                let Some((o, len, gas)) = self.touch(mem_offset, len)? else {
                     return Ok(0);
-                }
-                let o = as_usize_or_fail(mem_offset)?;
-                let gas = self.resize(o, len)?;
+                };
                 let from = as_usize_saturated(data_offset);
                 let frame = self.frame()?;
                 match &frame.input {
@@ -170,12 +180,9 @@ impl RevmEngine {
                 data_offset,
                 len,
             } => {
-                let len = as_usize_or_fail(len)?;
-                if len == 0 {
+                let Some((o, len, gas)) = self.touch(mem_offset, len)? else {
                     return Ok(0);
-                }
-                let o = as_usize_or_fail(mem_offset)?;
-                let gas = self.resize(o, len)?;
+                };
                 let from = as_usize_saturated(data_offset);
                 self.frame()?.memory.set_data(o, from, len, &case.code);
                 Ok(gas)
@@ -185,28 +192,23 @@ impl RevmEngine {
                 data_offset,
                 len,
             } => {
-                let len = as_usize_or_fail(len)?;
                 let from = as_usize_saturated(data_offset);
-                if from.saturating_add(len) > self.frame()?.return_data.len() {
+                let end = from.saturating_add(as_usize_or_fail(len)?);
+                if end > self.frame()?.return_data.len() {
                     return Err(Outcome::ReturnDataOutOfBounds);
                 }
-                if len == 0 {
+                let Some((o, len, gas)) = self.touch(mem_offset, len)? else {
                     return Ok(0);
-                }
-                let o = as_usize_or_fail(mem_offset)?;
-                let gas = self.resize(o, len)?;
+                };
                 let frame = self.frame()?;
                 frame.memory.set_data(o, from, len, &frame.return_data);
                 Ok(gas)
             }
             Op::Read { offset, len } | Op::Return { offset, len } | Op::Revert { offset, len } => {
-                let len = as_usize_or_fail(len)?;
-                if len == 0 {
+                let Some((o, len, gas)) = self.touch(offset, len)? else {
                     *output = Output::Bytes(Vec::new());
                     return Ok(0);
-                }
-                let o = as_usize_or_fail(offset)?;
-                let gas = self.resize(o, len)?;
+                };
                 *output = Output::Bytes(self.frame()?.memory.slice_len(o, len).to_vec());
                 Ok(gas)
             }

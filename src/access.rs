@@ -1,6 +1,34 @@
 //! Word, byte and bulk accesses on the current context: MLOAD/MSTORE (as `[u8; 32]` or
 //! [`U256`]), MSTORE8, copies in and out, read-only views, zero-padded `set_data`
 //! (CALLDATACOPY/CODECOPY/EXTCODECOPY/RETURNDATACOPY) and MCOPY (EIP-5656).
+//!
+//! The seed design's expansion, byte and bulk examples:
+//!
+//! ```
+//! use evm_memory::Memory;
+//!
+//! let mut memory = Memory::default();
+//!
+//! // Memory expansion. The seed's `expand_to(offset)` always grows to `offset + 32` and then
+//! // asserts `size >= offset + 32`; here an access names its range, and the size is that
+//! // range's end rounded up to a word: touching the word at 1024 gives exactly 1056.
+//! memory.expand(1024, 32)?;
+//! assert_eq!(memory.size(), 1056);
+//!
+//! // Byte operations.
+//! memory.store_byte(10, 0xFF)?;
+//! memory.store_byte(11, 0xAB)?;
+//! assert_eq!(memory.load_byte(10)?, 0xFF);
+//! assert_eq!(memory.load_byte(11)?, 0xAB);
+//!
+//! // Bulk data operations.
+//! let data = [1u8, 2, 3, 4, 5, 6, 7, 8];
+//! memory.copy_from_slice(100, &data)?;
+//! let mut output = [0u8; 8];
+//! memory.copy_to_slice(100, &mut output)?;
+//! assert_eq!(output, data);
+//! # Ok::<(), evm_memory::MemoryError>(())
+//! ```
 
 use ruint::aliases::U256;
 

@@ -200,6 +200,30 @@ fn guard(body: impl FnOnce() -> Outcome) -> EvmMemoryStatus {
     }
 }
 
+/// Copies the `len`-byte view `view` picks out of the handle's memory into `out` (the body of
+/// [`evm_memory_copy_out`] and [`evm_memory_read_parent`]); `out` is untouched on error.
+///
+/// # Safety
+/// `mem` is NULL or a live handle from [`evm_memory_create`]; when `len > 0`, `out` is NULL or
+/// valid for writing `len` bytes and does not overlap the handle.
+unsafe fn copy_view_out(
+    mem: *const EvmMemory,
+    out: *mut u8,
+    len: usize,
+    view: impl FnOnce(&Memory) -> Result<&[u8], MemoryError>,
+) -> EvmMemoryStatus {
+    guard(|| {
+        // SAFETY: by the caller's contract `mem` is NULL or a live handle.
+        let m = unsafe { handle_ref(mem) }?;
+        check_output(out, len)?;
+        let bytes = view(&m.memory)?;
+        // SAFETY: `out` was checked for `len` bytes and is, by the caller's contract, valid for
+        // writing them; `bytes` is the handle's own memory, which `out` does not overlap.
+        unsafe { write_out(out, bytes) };
+        Ok(())
+    })
+}
+
 /// The handle behind `mem`.
 ///
 /// # Safety
@@ -689,16 +713,8 @@ pub unsafe extern "C" fn evm_memory_copy_out(
     out: *mut u8,
     len: usize,
 ) -> EvmMemoryStatus {
-    guard(|| {
-        // SAFETY: by the caller's contract `mem` is NULL or a live handle.
-        let m = unsafe { handle_ref(mem) }?;
-        check_output(out, len)?;
-        let bytes = m.memory.slice(offset, len)?;
-        // SAFETY: `out` was checked for `len` bytes and is, by the caller's contract, valid for
-        // writing them; `bytes` is the handle's own memory, which `out` does not overlap.
-        unsafe { write_out(out, bytes) };
-        Ok(())
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe { copy_view_out(mem, out, len, |m| m.slice(offset, len)) }
 }
 
 /// CALLDATACOPY / CODECOPY semantics: writes `len` bytes at `memory_offset`, taken from
@@ -885,16 +901,8 @@ pub unsafe extern "C" fn evm_memory_read_parent(
     out: *mut u8,
     len: usize,
 ) -> EvmMemoryStatus {
-    guard(|| {
-        // SAFETY: by the caller's contract `mem` is NULL or a live handle.
-        let m = unsafe { handle_ref(mem) }?;
-        check_output(out, len)?;
-        let bytes = m.memory.parent_slice(offset, len)?;
-        // SAFETY: `out` was checked for `len` bytes and is, by the caller's contract, valid for
-        // writing them; `bytes` is the handle's own memory, which `out` does not overlap.
-        unsafe { write_out(out, bytes) };
-        Ok(())
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe { copy_view_out(mem, out, len, |m| m.parent_slice(offset, len)) }
 }
 
 /// CALLDATACOPY in a child whose calldata is the parent's region

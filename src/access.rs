@@ -50,30 +50,64 @@ fn copy_padded(dst: &mut [u8], data: &[u8], data_offset: usize) {
 
 impl Memory {
     /// Mutable view of `[offset, offset + len)` after expanding over it.
-    #[inline]
+    #[inline(always)]
     fn touch_mut(&mut self, offset: usize, len: usize) -> Result<&mut [u8], MemoryError> {
         if len == 0 {
             return Ok(&mut []);
         }
-        let start = self.touch(offset, len)?;
-        Ok(&mut self.buffer[start..start + len])
+        if !self.covers(offset, len) {
+            self.grow_over(offset, len)?;
+        }
+        self.context_mut(offset, len)
     }
 
-    /// Buffer index where `[offset, offset + len)` (`len > 0`) starts, after expanding the
-    /// current context over it. The in-bounds case is one comparison; growing is out of line.
+    /// The word at `offset`, after expanding over it.
     #[inline(always)]
-    fn touch(&mut self, offset: usize, len: usize) -> Result<usize, MemoryError> {
-        match offset.checked_add(len) {
-            Some(end) if end <= self.size() => Ok(self.current.base + offset),
-            _ => self.touch_cold(offset, len),
+    fn touch_word(&mut self, offset: usize) -> Result<&mut [u8; 32], MemoryError> {
+        if self.covers(offset, 32) {
+            return self.word_mut(offset);
         }
+        self.touch_word_cold(offset)
     }
 
     #[cold]
     #[inline(never)]
-    fn touch_cold(&mut self, offset: usize, len: usize) -> Result<usize, MemoryError> {
-        self.expand(offset, len)?;
-        Ok(self.current.base + offset)
+    fn touch_word_cold(&mut self, offset: usize) -> Result<&mut [u8; 32], MemoryError> {
+        self.expand(offset, 32)?;
+        self.word_mut(offset)
+    }
+
+    /// The out-of-line half of an access that does not fit: expands over `[offset, offset +
+    /// len)`, `len > 0`.
+    #[cold]
+    #[inline(never)]
+    fn grow_over(&mut self, offset: usize, len: usize) -> Result<(), MemoryError> {
+        self.expand(offset, len)
+    }
+
+    /// `[offset, offset + len)` of the current context, sliced as [`covers`](Self::covers)
+    /// compares (so that after it the checks fold away).
+    #[inline(always)]
+    pub(crate) fn context_mut(
+        &mut self,
+        offset: usize,
+        len: usize,
+    ) -> Result<&mut [u8], MemoryError> {
+        self.buffer
+            .get_mut(self.current.base..)
+            .and_then(|ctx| ctx.get_mut(offset..))
+            .and_then(|rest| rest.get_mut(..len))
+            .ok_or(MemoryError::OutOfBounds)
+    }
+
+    /// The word at `offset` of the current context, sliced as [`covers`](Self::covers) compares.
+    #[inline(always)]
+    pub(crate) fn word_mut(&mut self, offset: usize) -> Result<&mut [u8; 32], MemoryError> {
+        self.buffer
+            .get_mut(self.current.base..)
+            .and_then(|ctx| ctx.get_mut(offset..))
+            .and_then(|rest| rest.first_chunk_mut::<32>())
+            .ok_or(MemoryError::OutOfBounds)
     }
 
     /// MSTORE: writes a 32-byte big-endian word at `offset`, expanding as needed.
@@ -83,8 +117,7 @@ impl Memory {
     /// [`MemoryError::OutOfMemory`] when allocation fails; memory unchanged on error.
     #[inline]
     pub fn store_word(&mut self, offset: usize, word: &[u8; 32]) -> Result<(), MemoryError> {
-        let start = self.touch(offset, 32)?;
-        self.buffer[start..start + 32].copy_from_slice(word);
+        *self.touch_word(offset)? = *word;
         Ok(())
     }
 
@@ -94,7 +127,8 @@ impl Memory {
     /// As [`store_word`](Self::store_word).
     #[inline]
     pub fn store_u256(&mut self, offset: usize, value: U256) -> Result<(), MemoryError> {
-        self.store_word(offset, &value.to_be_bytes::<32>())
+        *self.touch_word(offset)? = value.to_be_bytes::<32>();
+        Ok(())
     }
 
     /// MLOAD: reads the 32-byte word at `offset`, expanding as needed (bytes never written read
@@ -104,10 +138,7 @@ impl Memory {
     /// As [`store_word`](Self::store_word).
     #[inline]
     pub fn load_word(&mut self, offset: usize) -> Result<[u8; 32], MemoryError> {
-        let start = self.touch(offset, 32)?;
-        let mut word = [0u8; 32];
-        word.copy_from_slice(&self.buffer[start..start + 32]);
-        Ok(word)
+        Ok(*self.touch_word(offset)?)
     }
 
     /// MLOAD as a [`U256`] (read big-endian).
@@ -116,10 +147,7 @@ impl Memory {
     /// As [`store_word`](Self::store_word).
     #[inline]
     pub fn load_u256(&mut self, offset: usize) -> Result<U256, MemoryError> {
-        // Straight from the buffer: going through `load_word`'s `Result<[u8; 32], _>` (payload
-        // at an odd offset) costs a shuffle through the stack.
-        let start = self.touch(offset, 32)?;
-        Ok(U256::from_be_slice(&self.buffer[start..start + 32]))
+        Ok(U256::from_be_bytes(*self.touch_word(offset)?))
     }
 
     /// MSTORE8: writes one byte at `offset`, expanding to the word that holds it.
@@ -128,8 +156,7 @@ impl Memory {
     /// As [`store_word`](Self::store_word).
     #[inline]
     pub fn store_byte(&mut self, offset: usize, value: u8) -> Result<(), MemoryError> {
-        let at = self.touch(offset, 1)?;
-        self.buffer[at] = value;
+        self.touch_mut(offset, 1)?[0] = value;
         Ok(())
     }
 
@@ -139,8 +166,7 @@ impl Memory {
     /// As [`store_word`](Self::store_word).
     #[inline]
     pub fn load_byte(&mut self, offset: usize) -> Result<u8, MemoryError> {
-        let at = self.touch(offset, 1)?;
-        Ok(self.buffer[at])
+        Ok(self.touch_mut(offset, 1)?[0])
     }
 
     /// Writes all of `data` at `offset`, expanding as needed.

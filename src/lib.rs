@@ -4,7 +4,9 @@
 //! zero-initialised, with isolated nested contexts for CALL, cached expansion gas and a
 //! configurable limit on the whole shared buffer.
 //!
-//! * [`Memory`] — the memory; [`MemoryConfig`] — its limit and initial capacity.
+//! * [`Memory`] — the memory; [`MemoryConfig`] — its limit and initial capacity;
+//!   [`Memory::mload`], [`Memory::mstore`], [`Memory::mstore8`] — the word and byte opcodes with
+//!   their expansion gas, in one call.
 //! * [`Checkpoint`] — an open child context ([`Memory::enter_child`] / [`Memory::exit_child`]).
 //! * [`memory_gas_cost`], [`expansion_gas_cost`], [`GasMeter`] — the Yellow Paper's memory gas.
 //! * [`to_usize`], [`memory_range`], [`saturating_usize`] — stack values to offsets.
@@ -41,6 +43,7 @@ mod error;
 pub mod ffi;
 mod gas;
 mod memory;
+mod ops;
 
 pub use config::{MemoryConfig, MAX_MEMORY_LIMIT};
 pub use context::Checkpoint;

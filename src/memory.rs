@@ -213,6 +213,18 @@ impl Memory {
         self.ensure_end(end)
     }
 
+    /// `true` when `[offset, offset + len)` lies inside the current context. Written as the
+    /// comparisons that slicing the context at `offset` and then to `len` bytes make, so that an
+    /// access right after this check (or after an expansion check built on it) compiles to a
+    /// single bounds check.
+    #[inline(always)]
+    pub(crate) fn covers(&self, offset: usize, len: usize) -> bool {
+        match self.buffer.len().checked_sub(self.current.base) {
+            Some(size) => size >= len && offset <= size - len,
+            None => false,
+        }
+    }
+
     /// Makes the current context at least `end` bytes long (rounded up to a word).
     #[inline]
     pub(crate) fn ensure_end(&mut self, end: usize) -> Result<(), MemoryError> {
@@ -236,13 +248,10 @@ impl Memory {
         len: usize,
         gas: &mut G,
     ) -> Result<u64, MemoryError> {
-        if len == 0 {
+        if len == 0 || self.covers(offset, len) {
             return Ok(0);
         }
         let end = offset.checked_add(len).ok_or(MemoryError::MemoryOverflow)?;
-        if end <= self.size() {
-            return Ok(0);
-        }
         self.grow_with_gas(end, gas)
     }
 
@@ -257,10 +266,45 @@ impl Memory {
     }
 
     /// Grows the current context to hold `end > self.size()` bytes, charging `gas` for it:
-    /// the whole slow path of [`expand_with_gas`](Self::expand_with_gas), in one call.
+    /// the whole slow path of [`expand_with_gas`](Self::expand_with_gas), out of line.
+    ///
+    /// A growth by one word that the buffer has room for (an MSTORE walking up memory, the first
+    /// writes of a new frame) takes a short path here that needs few registers; anything else
+    /// goes on to [`grow_with_gas_slow`](Self::grow_with_gas_slow). (Taking every growth that
+    /// fits the allocation here measured 13 more instructions per one-word growth, for a 5%
+    /// gain on the CALL round trip only.)
     #[cold]
     #[inline(never)]
-    fn grow_with_gas<G: GasMeter + ?Sized>(
+    pub(crate) fn grow_with_gas<G: GasMeter + ?Sized>(
+        &mut self,
+        end: usize,
+        gas: &mut G,
+    ) -> Result<u64, MemoryError> {
+        let total = self.buffer.len().wrapping_add(WORD_SIZE);
+        if end.wrapping_sub(self.size()) <= WORD_SIZE
+            && total <= self.buffer.capacity()
+            && total as u64 <= self.limit
+        {
+            // `total <= limit <= 4 GiB` (`MemoryConfig::validate`), so the word count is below
+            // 2^27 and the cost formula cannot overflow.
+            let words = ((total - self.current.base) / WORD_SIZE) as u64;
+            let cost = 3 * words + words * words / 512;
+            let charge = cost - self.current.cost;
+            if charge <= gas.remaining() {
+                gas.consume(charge);
+                // A fixed-size copy, not a call to `memset`.
+                self.buffer.extend_from_slice(&[0; WORD_SIZE]);
+                self.current.cost = cost;
+                return Ok(charge);
+            }
+        }
+        self.grow_with_gas_slow(end, gas)
+    }
+
+    /// Every growth [`grow_with_gas`](Self::grow_with_gas) does not take its short path for,
+    /// and every error.
+    #[inline(never)]
+    fn grow_with_gas_slow<G: GasMeter + ?Sized>(
         &mut self,
         end: usize,
         gas: &mut G,

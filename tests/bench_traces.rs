@@ -25,7 +25,15 @@ fn check<T>(name: &str, trace: &T, ours: fn(&mut Ours, &T) -> u64, revm: fn(&mut
 
 #[test]
 fn word_hot_path() {
-    check("word", &word_trace(), word_ours, word_revm);
+    let t = word_trace();
+    check("word", &t, word_ours, word_revm);
+    // The floor does the same loads and stores on a plain buffer.
+    let mut o = Ours::new();
+    let mut buf = vec![0u8; 0x220];
+    for _ in 0..2 {
+        assert_eq!(word_floor(&mut buf, &t), word_ours(&mut o, &t));
+        assert_eq!(&buf[..], o.mem.as_slice());
+    }
 }
 
 #[test]
@@ -84,6 +92,10 @@ fn call_round_trip() {
         o.mem.load_u256(t.ret_off + 32).unwrap(),
         t.args[t.calls - 1]
     );
+    // The floor moves the same bytes: its parent region ends as our root memory does.
+    let mut buf = vec![0u8; 4096];
+    call_floor(&mut buf, &t);
+    assert_eq!(&buf[..o.mem.size()], o.mem.as_slice());
 }
 
 #[test]

@@ -3,8 +3,10 @@
 //! and `tests/bench_traces.rs` (which replays every trace on both engines with debug assertions
 //! on and checks identical results, contents, sizes and gas).
 //!
-//! Each engine is driven the way its interpreter drives it: ours through
-//! [`Memory::expand_with_gas`] with an [`evm_memory::Gas`], then the access;
+//! Each engine is driven the way its interpreter drives it: ours through [`Memory::mload`],
+//! [`Memory::mstore`] and [`Memory::mstore8`] (gas and access in one call) for MLOAD, MSTORE and
+//! MSTORE8, and through [`Memory::expand_with_gas`] with an [`evm_memory::Gas`], then the
+//! access, for everything else;
 //! revm through `resize_memory(&mut Gas, &mut SharedMemory, &GasParams, offset, len)` followed by
 //! the in-bounds `set` / `slice_len` / `set_data` / `copy`. Zero-length accesses are skipped
 //! before revm's `resize_memory`, as its instructions do, and every revm access is in bounds
@@ -223,10 +225,8 @@ pub fn word_ours(e: &mut Ours, t: &WordTrace) -> u64 {
     let (mem, gas) = (&mut e.mem, &mut e.gas);
     let mut acc = 0;
     for &(st, w, ld) in &t.ops {
-        mem.expand_with_gas(st, 32, gas).unwrap();
-        mem.store_u256(st, w).unwrap();
-        mem.expand_with_gas(ld, 32, gas).unwrap();
-        acc = fold_word(acc, mem.load_u256(ld).unwrap());
+        mem.mstore(st, w, gas).unwrap();
+        acc = fold_word(acc, mem.mload(ld, gas).unwrap());
     }
     acc
 }
@@ -270,8 +270,7 @@ pub fn byte_ours(e: &mut Ours, t: &ByteTrace) -> u64 {
     let (mem, gas) = (&mut e.mem, &mut e.gas);
     let mut acc = 0u64;
     for &(st, b, ld) in &t.ops {
-        mem.expand_with_gas(st, 1, gas).unwrap();
-        mem.store_byte(st, b).unwrap();
+        mem.mstore8(st, b, gas).unwrap();
         mem.expand_with_gas(ld, 1, gas).unwrap();
         acc = acc.rotate_left(3) ^ black_box(mem.load_byte(ld).unwrap()) as u64;
     }
@@ -315,8 +314,7 @@ pub fn expand_ours(e: &mut Ours, t: &ExpandTrace) -> u64 {
     let (mem, gas) = (&mut e.mem, &mut e.gas);
     for i in 0..t.words {
         let off = i * 32;
-        mem.expand_with_gas(off, 32, gas).unwrap();
-        mem.store_u256(off, t.value).unwrap();
+        mem.mstore(off, t.value, gas).unwrap();
     }
     gas.spent()
 }
@@ -444,8 +442,7 @@ pub fn nested_trace() -> NestedTrace {
 #[inline(always)]
 fn frame_writes_ours(mem: &mut Memory, gas: &mut Gas, w: U256) {
     for off in [0x00, 0x20, 0x40] {
-        mem.expand_with_gas(off, 32, gas).unwrap();
-        mem.store_u256(off, w).unwrap();
+        mem.mstore(off, w, gas).unwrap();
     }
 }
 
@@ -477,8 +474,7 @@ pub fn nested_ours(e: &mut Ours, t: &NestedTrace) -> u64 {
             Some((_, g)) => g,
             None => &mut e.gas,
         };
-        mem.expand_with_gas(0x20, 32, parent_gas).unwrap();
-        acc = fold_word(acc, mem.load_u256(0x20).unwrap());
+        acc = fold_word(acc, mem.mload(0x20, parent_gas).unwrap());
     }
     acc
 }
@@ -544,8 +540,7 @@ pub fn call_ours(e: &mut Ours, t: &CallTrace) -> u64 {
     let mut acc = 0;
     for &arg in &t.args[..t.calls] {
         // Parent: ABI-encode the arguments (the last word varies per call).
-        mem.expand_with_gas(t.args_off + 4 + 96, 32, pgas).unwrap();
-        mem.store_u256(t.args_off + 4 + 96, arg).unwrap();
+        mem.mstore(t.args_off + 4 + 96, arg, pgas).unwrap();
         // CALL: expand over the argument and return regions, then enter.
         mem.expand_with_gas(t.args_off, t.args_len, pgas).unwrap();
         mem.expand_with_gas(t.ret_off, t.ret_len, pgas).unwrap();
@@ -555,19 +550,15 @@ pub fn call_ours(e: &mut Ours, t: &CallTrace) -> u64 {
         mem.expand_with_gas(0, t.args_len, &mut gas).unwrap();
         mem.set_data_from_parent(0, 0, t.args_len, t.args_off, t.args_len)
             .unwrap();
-        mem.expand_with_gas(4 + 96, 32, &mut gas).unwrap();
-        let x = mem.load_u256(4 + 96).unwrap();
-        mem.expand_with_gas(0, 32, &mut gas).unwrap();
-        mem.store_u256(0, x ^ arg).unwrap();
-        mem.expand_with_gas(0x20, 32, &mut gas).unwrap();
-        mem.store_u256(0x20, arg).unwrap();
+        let x = mem.mload(4 + 96, &mut gas).unwrap();
+        mem.mstore(0, x ^ arg, &mut gas).unwrap();
+        mem.mstore(0x20, arg, &mut gas).unwrap();
         mem.expand_with_gas(0, t.ret_len, &mut gas).unwrap();
         mem.exit_child_with_return(cp, 0, t.ret_len, t.ret_off, t.ret_len)
             .unwrap();
         acc ^= gas.spent();
         // Parent: read the result.
-        mem.expand_with_gas(t.ret_off, 32, pgas).unwrap();
-        acc = fold_word(acc, mem.load_u256(t.ret_off).unwrap());
+        acc = fold_word(acc, mem.mload(t.ret_off, pgas).unwrap());
     }
     acc
 }
@@ -821,16 +812,13 @@ pub fn mixed_ours(e: &mut Ours, t: &MixedTrace) -> u64 {
                 *gas = Gas::new(GAS_LIMIT);
             }
             Op::MStore(off, w) => {
-                mem.expand_with_gas(off, 32, gas).unwrap();
-                mem.store_u256(off, w).unwrap();
+                mem.mstore(off, w, gas).unwrap();
             }
             Op::MLoad(off) => {
-                mem.expand_with_gas(off, 32, gas).unwrap();
-                acc = fold_word(acc, mem.load_u256(off).unwrap());
+                acc = fold_word(acc, mem.mload(off, gas).unwrap());
             }
             Op::MStore8(off, b) => {
-                mem.expand_with_gas(off, 1, gas).unwrap();
-                mem.store_byte(off, b).unwrap();
+                mem.mstore8(off, b, gas).unwrap();
             }
             Op::CallDataCopy { mem: m, data, len } => {
                 if len != 0 {
@@ -912,6 +900,42 @@ pub fn mixed_revm(e: &mut Revm, t: &MixedTrace) -> u64 {
                 acc = fold_slice(acc ^ gas.total_gas_spent(), &e.out);
             }
         }
+    }
+    acc
+}
+
+/// The physical floor of the word hot path: the same MSTOREs and MLOADs on a plain
+/// `Vec<u8>` already large enough, with a slice bounds check but no expansion, gas or context.
+#[inline(never)]
+pub fn word_floor(buf: &mut [u8], t: &WordTrace) -> u64 {
+    let mut acc = 0;
+    for &(st, w, ld) in &t.ops {
+        buf[st..st + 32].copy_from_slice(&w.to_be_bytes::<32>());
+        acc = fold_word(acc, U256::from_be_slice(&buf[ld..ld + 32]));
+    }
+    acc
+}
+
+/// The physical floor of the CALL round trip: the same data movement on one plain buffer
+/// already large enough (the parent's bytes, then the child's), with slice bounds checks but no
+/// expansion, gas, contexts or checkpoints: the argument word stored, the child's 160 bytes
+/// zeroed, its 132-byte calldata copied in, one word loaded and two stored, the 64-byte return
+/// region copied back, the result loaded.
+#[inline(never)]
+pub fn call_floor(buf: &mut [u8], t: &CallTrace) -> u64 {
+    let child = t.ret_off + t.ret_len;
+    let mut acc = 0;
+    for &arg in &t.args[..t.calls] {
+        let a = t.args_off + 4 + 96;
+        buf[a..a + 32].copy_from_slice(&arg.to_be_bytes::<32>());
+        let rounded = t.args_len.div_ceil(32) * 32;
+        buf[child..child + rounded].fill(0);
+        buf.copy_within(t.args_off..t.args_off + t.args_len, child);
+        let x = U256::from_be_slice(&buf[child + 100..child + 132]);
+        buf[child..child + 32].copy_from_slice(&(x ^ arg).to_be_bytes::<32>());
+        buf[child + 32..child + 64].copy_from_slice(&arg.to_be_bytes::<32>());
+        buf.copy_within(child..child + t.ret_len, t.ret_off);
+        acc = fold_word(acc, U256::from_be_slice(&buf[t.ret_off..t.ret_off + 32]));
     }
     acc
 }

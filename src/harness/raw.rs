@@ -78,6 +78,28 @@ fn assert_same(memory: &Memory, shadow: &Shadow, what: &str) {
     );
 }
 
+/// Runs a gas-aware op on `memory` with a budget of `offset`'s low 16 bits and checks it
+/// charged exactly what [`Memory::expansion_cost`] priced beforehand, or nothing on error.
+fn charged(
+    memory: &mut Memory,
+    offset: usize,
+    len: usize,
+    op: impl FnOnce(&mut Memory, &mut Gas) -> Result<(), MemoryError>,
+) -> Result<(), MemoryError> {
+    let priced = memory.expansion_cost(offset, len);
+    let mut gas = Gas::new(offset as u64 & 0xFFFF);
+    let before = gas.remaining();
+    let result = op(memory, &mut gas);
+    match (&result, priced) {
+        (Ok(()), Ok(cost)) => {
+            assert_eq!(before - gas.remaining(), cost, "charged({offset}, {len})")
+        }
+        (Ok(()), Err(e)) => panic!("op at {offset} succeeded where pricing failed with {e:?}"),
+        (Err(_), _) => assert_eq!(gas.remaining(), before, "meter changed on error"),
+    }
+    result
+}
+
 /// Drives a memory with `data` and panics with a description on any broken invariant.
 ///
 /// # Panics
@@ -106,26 +128,51 @@ pub fn drive_raw(data: &[u8]) {
     while !input.0.is_empty() && steps < 2048 {
         steps += 1;
         let tag = input.u8() % 16;
+        let gas_ops = steps % 2 == 0;
         let before_total = memory.all_contexts().len();
         let before_cost = memory.memory_cost();
         let result: Result<(), MemoryError> = match tag {
+            // Every other step, the word and byte accesses go through the gas-aware ops, with a
+            // budget taken from the offset's low bits (so some run out of gas).
             0 => {
                 let (o, w) = (input.usize(), [input.u8(); 32]);
-                memory.store_word(o, &w).map(|()| {
+                let r = if gas_ops {
+                    charged(&mut memory, o, 32, |m, g| {
+                        m.mstore(o, crate::U256::from_be_bytes(w), g)
+                    })
+                } else {
+                    memory.store_word(o, &w)
+                };
+                r.map(|()| {
                     shadow.grow(o + 32);
                     shadow.top()[o..o + 32].copy_from_slice(&w);
                 })
             }
             1 => {
                 let (o, b) = (input.usize(), input.u8());
-                memory.store_byte(o, b).map(|()| {
+                let r = if gas_ops {
+                    charged(&mut memory, o, 1, |m, g| m.mstore8(o, b, g))
+                } else {
+                    memory.store_byte(o, b)
+                };
+                r.map(|()| {
                     shadow.grow(o + 1);
                     shadow.top()[o] = b;
                 })
             }
             2 => {
                 let o = input.usize();
-                memory.load_word(o).map(|w| {
+                let r = if gas_ops {
+                    let mut word = [0; 32];
+                    charged(&mut memory, o, 32, |m, g| {
+                        word = m.mload(o, g)?.to_be_bytes::<32>();
+                        Ok(())
+                    })
+                    .map(|()| word)
+                } else {
+                    memory.load_word(o)
+                };
+                r.map(|w| {
                     shadow.grow(o + 32);
                     assert_eq!(&w[..], &shadow.top()[o..o + 32], "load_word({o})");
                 })

@@ -90,6 +90,17 @@ impl OursEngine {
             .map_err(outcome)
     }
 
+    /// Runs a gas-aware memory op on the current frame's gas and returns the gas it charged.
+    fn charged(
+        &mut self,
+        op: impl FnOnce(&mut Memory, &mut Meter<'_>) -> Result<(), MemoryError>,
+    ) -> Result<u64, Outcome> {
+        let frame = self.frames.last_mut().ok_or(Outcome::EngineError)?;
+        let before = frame.gas;
+        op(&mut self.memory, &mut Meter(&mut frame.gas)).map_err(outcome)?;
+        Ok(before - frame.gas)
+    }
+
     /// The EVM's rule for an access to `[offset, offset + len)` from the stack: the length is
     /// converted first, a zero length touches nothing (`None`), else the offset is converted
     /// and the region expanded with gas. Returns the offset, length and gas charged.
@@ -106,22 +117,24 @@ impl OursEngine {
     fn run(&mut self, case: &Case, op: &Op, output: &mut Output) -> Result<u64, Outcome> {
         let m = |r: Result<(), MemoryError>| r.map_err(outcome);
         match *op {
+            // The word and byte opcodes go through the memory's own gas-aware ops (what an
+            // interpreter calls), the others through `expand_with_gas` and the plain access.
             Op::MStore { offset, value } => {
                 let o = operand(offset)?;
-                let gas = self.expand(o, 32)?;
-                m(self.memory.store_u256(o, value))?;
-                Ok(gas)
+                self.charged(|mem, gas| mem.mstore(o, value, gas))
             }
             Op::MStore8 { offset, value } => {
                 let o = operand(offset)?;
-                let gas = self.expand(o, 1)?;
-                m(self.memory.store_byte(o, value))?;
-                Ok(gas)
+                self.charged(|mem, gas| mem.mstore8(o, value, gas))
             }
             Op::MLoad { offset } => {
                 let o = operand(offset)?;
-                let gas = self.expand(o, 32)?;
-                *output = Output::Word(self.memory.load_word(o).map_err(outcome)?);
+                let mut word = U256::ZERO;
+                let gas = self.charged(|mem, gas| {
+                    word = mem.mload(o, gas)?;
+                    Ok(())
+                })?;
+                *output = Output::Word(word.to_be_bytes::<32>());
                 Ok(gas)
             }
             Op::MSize => {

@@ -1,0 +1,156 @@
+//! The memory opcodes an interpreter runs most, each in one call that charges the expansion
+//! and makes the access: [`Memory::mload`], [`Memory::mstore`] and [`Memory::mstore8`].
+//!
+//! They do what [`Memory::expand_with_gas`] followed by the plain access does, with one bounds
+//! check where that pair needs two (the compiler cannot prove that the access after an
+//! expansion that may have grown the buffer is in bounds, so it checks again). In bounds, which
+//! is nearly every access a contract makes, the whole call is that check and the copy; any
+//! growth is out of line.
+//!
+//! ```
+//! use evm_memory::{Gas, Memory, U256};
+//!
+//! let mut memory = Memory::default();
+//! let mut gas = Gas::new(100);
+//! memory.mstore(0x40, U256::from(0x80), &mut gas)?; // expands to 3 words: 9 gas
+//! assert_eq!(memory.mload(0x40, &mut gas)?, U256::from(0x80));
+//! memory.mstore8(0x5f, 0xff, &mut gas)?; // in bounds: free
+//! assert_eq!((memory.size(), gas.spent()), (0x60, 9));
+//! # Ok::<(), evm_memory::MemoryError>(())
+//! ```
+
+use ruint::aliases::U256;
+
+use crate::error::MemoryError;
+use crate::gas::GasMeter;
+use crate::memory::Memory;
+
+impl Memory {
+    /// MLOAD: charges `gas` for expanding over the word at `offset`, expands, and reads the word
+    /// big-endian.
+    ///
+    /// # Errors
+    /// As [`expand_with_gas`](Self::expand_with_gas): [`MemoryError::MemoryOverflow`],
+    /// [`MemoryError::OutOfGas`] or [`MemoryError::OutOfMemory`], with neither the memory nor
+    /// the meter changed.
+    #[inline]
+    pub fn mload<G: GasMeter + ?Sized>(
+        &mut self,
+        offset: usize,
+        gas: &mut G,
+    ) -> Result<U256, MemoryError> {
+        // The access is written out on both paths: joining them before it would make the
+        // compiler check the bounds again for the in-bounds path too.
+        if !self.covers(offset, 32) {
+            self.grow_over_with_gas(offset, 32, gas)?;
+            return Ok(U256::from_be_bytes(*self.word_mut(offset)?));
+        }
+        Ok(U256::from_be_bytes(*self.word_mut(offset)?))
+    }
+
+    /// MSTORE: charges `gas` for expanding over the word at `offset`, expands, and writes
+    /// `value` big-endian.
+    ///
+    /// # Errors
+    /// As [`mload`](Self::mload); nothing is written on error.
+    #[inline]
+    pub fn mstore<G: GasMeter + ?Sized>(
+        &mut self,
+        offset: usize,
+        value: U256,
+        gas: &mut G,
+    ) -> Result<(), MemoryError> {
+        if !self.covers(offset, 32) {
+            self.grow_over_with_gas(offset, 32, gas)?;
+            *self.word_mut(offset)? = value.to_be_bytes::<32>();
+            return Ok(());
+        }
+        *self.word_mut(offset)? = value.to_be_bytes::<32>();
+        Ok(())
+    }
+
+    /// MSTORE8: charges `gas` for expanding over the byte at `offset` (to the word that holds
+    /// it), expands, and writes `value`.
+    ///
+    /// # Errors
+    /// As [`mload`](Self::mload); nothing is written on error.
+    #[inline]
+    pub fn mstore8<G: GasMeter + ?Sized>(
+        &mut self,
+        offset: usize,
+        value: u8,
+        gas: &mut G,
+    ) -> Result<(), MemoryError> {
+        if !self.covers(offset, 1) {
+            self.grow_over_with_gas(offset, 1, gas)?;
+            self.context_mut(offset, 1)?[0] = value;
+            return Ok(());
+        }
+        self.context_mut(offset, 1)?[0] = value;
+        Ok(())
+    }
+
+    /// The half of an op that does not fit: [`expand_with_gas`] over `[offset, offset + len)`
+    /// (`len > 0`, not yet covered), with the growth out of line.
+    ///
+    /// [`expand_with_gas`]: Self::expand_with_gas
+    #[inline(always)]
+    fn grow_over_with_gas<G: GasMeter + ?Sized>(
+        &mut self,
+        offset: usize,
+        len: usize,
+        gas: &mut G,
+    ) -> Result<u64, MemoryError> {
+        match offset.checked_add(len) {
+            Some(end) => self.grow_with_gas(end, gas),
+            None => Err(MemoryError::MemoryOverflow),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{memory_gas_cost, Gas, MemoryConfig};
+
+    #[test]
+    fn ops_charge_like_expand_with_gas_then_access() {
+        let mut m = Memory::default();
+        let mut gas = Gas::new(1_000);
+        m.mstore(1, U256::from(0xABCDu64), &mut gas).unwrap();
+        assert_eq!((m.size(), gas.spent()), (64, memory_gas_cost(2)));
+        assert_eq!(m.mload(1, &mut gas).unwrap(), U256::from(0xABCDu64));
+        assert_eq!(m.load_byte(31).unwrap(), 0xAB);
+        assert_eq!(m.mload(64, &mut gas).unwrap(), U256::ZERO);
+        assert_eq!(gas.spent(), memory_gas_cost(3));
+        m.mstore8(96, 7, &mut gas).unwrap();
+        assert_eq!((m.size(), gas.spent()), (128, memory_gas_cost(4)));
+        assert_eq!(m.load_byte(96).unwrap(), 7);
+    }
+
+    #[test]
+    fn failed_ops_change_nothing() {
+        let mut m = Memory::new(MemoryConfig::with_limit(64)).unwrap();
+        let mut gas = Gas::new(1_000);
+        m.mstore(0, U256::MAX, &mut gas).unwrap();
+        let (before, spent) = (m.as_slice().to_vec(), gas.spent());
+        let overflow = Err(MemoryError::MemoryOverflow);
+        assert_eq!(m.mstore(40, U256::MAX, &mut gas), overflow);
+        assert_eq!(m.mstore(usize::MAX - 3, U256::MAX, &mut gas), overflow);
+        assert_eq!(
+            m.mload(usize::MAX, &mut gas),
+            Err(MemoryError::MemoryOverflow)
+        );
+        assert_eq!(m.mstore8(64, 1, &mut gas), overflow);
+        let mut poor = Gas::new(2);
+        assert_eq!(
+            m.mstore8(32, 1, &mut poor),
+            Err(MemoryError::OutOfGas {
+                needed: 3,
+                remaining: 2
+            })
+        );
+        assert_eq!(poor.remaining(), 2);
+        assert_eq!((m.as_slice(), gas.spent()), (&before[..], spent));
+    }
+}

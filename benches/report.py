@@ -116,8 +116,8 @@ WORKLOADS = [
 LIMITS = {
     "word_hot_path": (
         "No memory can meet this goal on this trace: `floor`, the same stores, loads and "
-        "checksum on a plain buffer with nothing but slice bounds checks, is itself about 0.65 of "
-        "revm. Callgrind counts ≈54 instructions per MSTORE+MLOAD pair for ours, ≈44 for the "
+        "checksum on a plain buffer with nothing but slice bounds checks, is itself 0.56 to 0.68 "
+        "of revm across this session's runs. Callgrind counts ≈54 instructions per MSTORE+MLOAD pair for ours, ≈44 for the "
         "floor and ≈67 for revm: reading the trace, the U256 byte swaps MSTORE and MLOAD require, "
         "the 32-byte stores and loads and the checksum are work every engine does, and ours adds "
         "one bounds check per access to the floor's (its in-bounds `mstore`/`mload` are the check "
@@ -139,8 +139,8 @@ LIMITS = {
     "nested_1024": (
         "Per frame ours runs ≈375 instructions against revm's ≈516 (callgrind), about 0.73 of its "
         "count, while revm's frames are slower per instruction (`Rc`/`RefCell` traffic): "
-        "separate runs in this session measured 0.53 to 0.61 (0.53 on the fastest samples of "
-        "this one). Of ours, about 110 "
+        "separate runs in this session measured medians of 0.53 to 0.61, and 0.75 in one run "
+        "whose fastest samples (0.52) showed it disturbed. Of ours, about 110 "
         "instructions are the three one-word expansions every new frame pays (an out-of-line "
         "call each: price, gas, append a zero word), about 60 the enter/exit bookkeeping "
         "(checkpoint serials, the context stack) and the rest the trace's own work (the frame's "
@@ -159,11 +159,11 @@ LIMITS = {
         "and the child's 5-word growth takes the general growth path. Ours copies the return "
         "region once, straight into the parent (revm twice), and has no `Rc`/`RefCell` traffic; "
         "on balance the two are about level, and runs in this session measured ours at 0.85 to "
-        "1.12 of revm (ours is bound by instruction throughput, revm by latency, so a busy "
+        "1.14 of revm (ours is bound by instruction throughput, revm by latency, so a busy "
         "neighbour or a code placement moves them differently)."
     ),
     "mixed_contract": (
-        "A mix of the word hot path (where even the floor is about 0.65 of revm, see workload 1) "
+        "A mix of the word hot path (where even the floor is 0.56 to 0.68 of revm, see workload 1) "
         "and small expansions; per-op dispatch, U256 conversion and the KECCAK256 stand-in's "
         "reading of its input are shared work. Callgrind: ≈115 k instructions per trace for "
         "ours against ≈140 k for revm (0.82)."
@@ -243,6 +243,11 @@ def fastest_ns(crit, group, function):
         return min(t / i for t, i in zip(d["times"], d["iters"]) if i)
     except (OSError, KeyError, ValueError, ZeroDivisionError):
         return None
+
+
+def floor_function(crit, group):
+    """The name of a group's floor function: `memcpy` for bulk copies, else `floor`."""
+    return "memcpy" if median_ns(crit, group, "memcpy") else "floor"
 
 
 def ratio(a, b):
@@ -328,8 +333,7 @@ def main():
         for group, label in groups:
             ours = median_ns(crit, group, "ours")
             revm = median_ns(crit, group, "revm")
-            floor_fn = "memcpy" if median_ns(crit, group, "memcpy") else "floor"
-            floor = median_ns(crit, group, floor_fn)
+            floor = median_ns(crit, group, floor_function(crit, group))
             vs_revm = ratio(ours, revm)
             vs_floor = ratio(ours, floor)
             floor_vs_revm = ratio(floor, revm)
@@ -370,14 +374,13 @@ def main():
             )
 
         if goal is None:
-            for group, label, *_ in rows:
-                vs_revm = rows[[r[0] for r in rows].index(group)][5]
+            for group, label, _, _, _, vs_revm, *_ in rows:
                 r_fast = ratio(fastest_ns(crit, group, "ours"), fastest_ns(crit, group, "revm"))
                 lines.append(
                     f"| {title[3:]}: {label} | ours / revm | {fmt_ratio(vs_revm)} | "
                     f"{fmt_ratio(r_fast)} | — | (no goal) |"
                 )
-        floor_names = {"memcpy" if median_ns(crit, g, "memcpy") else "floor" for g, _ in groups}
+        floor_names = {floor_function(crit, g) for g, _ in groups}
         floor_name = "memcpy" if floor_names == {"memcpy"} else "floor"
         has_floor = any(r[4] is not None for r in rows)
         sec = [f"## {title}", "", what, ""]

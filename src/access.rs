@@ -49,31 +49,28 @@ fn copy_padded(dst: &mut [u8], data: &[u8], data_offset: usize) {
 }
 
 impl Memory {
-    /// Mutable view of `[offset, offset + len)` after expanding over it.
+    /// Mutable view of `[offset, offset + len)` after expanding over it. The access is written
+    /// out on both paths: joining them before it would make the compiler check the bounds again
+    /// for the in-bounds path too.
     #[inline(always)]
     fn touch_mut(&mut self, offset: usize, len: usize) -> Result<&mut [u8], MemoryError> {
         if len == 0 {
             return Ok(&mut []);
         }
-        if !self.covers(offset, len) {
-            self.grow_over(offset, len)?;
+        if self.covers(offset, len) {
+            return self.context_mut(offset, len);
         }
+        self.grow_over(offset, len)?;
         self.context_mut(offset, len)
     }
 
-    /// The word at `offset`, after expanding over it.
+    /// The word at `offset`, after expanding over it (shaped as [`touch_mut`](Self::touch_mut)).
     #[inline(always)]
     fn touch_word(&mut self, offset: usize) -> Result<&mut [u8; 32], MemoryError> {
         if self.covers(offset, 32) {
             return self.word_mut(offset);
         }
-        self.touch_word_cold(offset)
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn touch_word_cold(&mut self, offset: usize) -> Result<&mut [u8; 32], MemoryError> {
-        self.expand(offset, 32)?;
+        self.grow_over(offset, 32)?;
         self.word_mut(offset)
     }
 

@@ -17,14 +17,19 @@ pub const fn num_words(size: u64) -> u64 {
     size / 32 + (size % 32 != 0) as u64
 }
 
+/// [`memory_gas_cost`] for `words <= u32::MAX`, where it cannot overflow: words² < 2^64,
+/// 3·words < 2^34 and the quadratic term < 2^55. Callers that know the bound (a size under the
+/// 4 GiB limit) skip the range check.
+#[inline]
+pub(crate) const fn small_memory_gas_cost(words: u64) -> u64 {
+    MEMORY_WORD_GAS * words + (words * words) / QUADRATIC_DENOMINATOR
+}
+
 /// Total memory gas for a memory of `words` words: `3·words + ⌊words²/512⌋`, saturating.
 #[inline]
 pub const fn memory_gas_cost(words: u64) -> u64 {
     if words <= u32::MAX as u64 {
-        // words² < 2^64: the fast path never overflows.
-        let quad = (words * words) / QUADRATIC_DENOMINATOR;
-        // 3·words < 2^34 and quad < 2^55: the sum fits.
-        return MEMORY_WORD_GAS * words + quad;
+        return small_memory_gas_cost(words);
     }
     let w = words as u128;
     let cost = (MEMORY_WORD_GAS as u128) * w + (w * w) / (QUADRATIC_DENOMINATOR as u128);

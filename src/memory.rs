@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::config::MemoryConfig;
 use crate::error::MemoryError;
-use crate::gas::{memory_gas_cost, GasMeter, WORD_SIZE};
+use crate::gas::{memory_gas_cost, small_memory_gas_cost, GasMeter, WORD_SIZE};
 
 /// Source of the per-memory tags that make a checkpoint of one memory stale in every other.
 static NEXT_OWNER: AtomicU64 = AtomicU64::new(1);
@@ -285,10 +285,10 @@ impl Memory {
             && total <= self.buffer.capacity()
             && total as u64 <= self.limit
         {
-            // `total <= limit <= 4 GiB` (`MemoryConfig::validate`), so the word count is below
-            // 2^27 and the cost formula cannot overflow.
+            // `total <= limit <= 4 GiB` (`MemoryConfig::validate`): fewer than 2^27 words.
             let words = ((total - self.current.base) / WORD_SIZE) as u64;
-            let cost = 3 * words + words * words / 512;
+            debug_assert!(words <= u32::MAX as u64);
+            let cost = small_memory_gas_cost(words);
             let charge = cost - self.current.cost;
             if charge <= gas.remaining() {
                 gas.consume(charge);

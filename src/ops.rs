@@ -42,7 +42,9 @@ impl Memory {
         // The access is written out on both paths: joining them before it would make the
         // compiler check the bounds again for the in-bounds path too.
         if !self.covers(offset, 32) {
-            self.grow_over_with_gas(offset, 32, gas)?;
+            if !self.grow_over_with_gas(offset, 32, gas) {
+                return Err(self.growth_error(offset, 32, gas));
+            }
             return Ok(U256::from_be_bytes(*self.word_mut(offset)?));
         }
         Ok(U256::from_be_bytes(*self.word_mut(offset)?))
@@ -61,7 +63,9 @@ impl Memory {
         gas: &mut G,
     ) -> Result<(), MemoryError> {
         if !self.covers(offset, 32) {
-            self.grow_over_with_gas(offset, 32, gas)?;
+            if !self.grow_over_with_gas(offset, 32, gas) {
+                return Err(self.growth_error(offset, 32, gas));
+            }
             *self.word_mut(offset)? = value.to_be_bytes::<32>();
             return Ok(());
         }
@@ -82,29 +86,14 @@ impl Memory {
         gas: &mut G,
     ) -> Result<(), MemoryError> {
         if !self.covers(offset, 1) {
-            self.grow_over_with_gas(offset, 1, gas)?;
+            if !self.grow_over_with_gas(offset, 1, gas) {
+                return Err(self.growth_error(offset, 1, gas));
+            }
             self.context_mut(offset, 1)?[0] = value;
             return Ok(());
         }
         self.context_mut(offset, 1)?[0] = value;
         Ok(())
-    }
-
-    /// The half of an op that does not fit: [`expand_with_gas`] over `[offset, offset + len)`
-    /// (`len > 0`, not yet covered), with the growth out of line.
-    ///
-    /// [`expand_with_gas`]: Self::expand_with_gas
-    #[inline(always)]
-    fn grow_over_with_gas<G: GasMeter + ?Sized>(
-        &mut self,
-        offset: usize,
-        len: usize,
-        gas: &mut G,
-    ) -> Result<u64, MemoryError> {
-        match offset.checked_add(len) {
-            Some(end) => self.grow_with_gas(end, gas),
-            None => Err(MemoryError::MemoryOverflow),
-        }
     }
 }
 
@@ -126,6 +115,49 @@ mod tests {
         m.mstore8(96, 7, &mut gas).unwrap();
         assert_eq!((m.size(), gas.spent()), (128, memory_gas_cost(4)));
         assert_eq!(m.load_byte(96).unwrap(), 7);
+    }
+
+    #[test]
+    fn op_errors_are_those_of_expand_with_gas() {
+        let cases = [
+            (usize::MAX, 1_000),
+            (usize::MAX - 31, 1_000),
+            (96, 1_000),
+            (65, 1_000),
+            (32, 2),
+            (33, 5),
+            (64, 0),
+            (64, 6),
+        ];
+        for (offset, budget) in cases {
+            let mut m = Memory::new(MemoryConfig::with_limit(100)).unwrap();
+            m.mstore(0, U256::MAX, &mut Gas::new(3)).unwrap();
+            let mut reference = Memory::new(MemoryConfig::with_limit(100)).unwrap();
+            reference.expand(0, 32).unwrap();
+            let mut gas = Gas::new(budget);
+            let expected = reference.expand_with_gas(offset, 32, &mut Gas::new(budget));
+            let got = m.mload(offset, &mut gas).map(|_| ());
+            assert_eq!(
+                got,
+                expected.map(|_| ()),
+                "mload at {offset} with {budget} gas"
+            );
+            if got.is_err() {
+                assert_eq!((m.size(), gas.remaining()), (32, budget));
+                assert_eq!(m.mstore(offset, U256::MAX, &mut gas), got);
+                assert_eq!((m.size(), gas.remaining()), (32, budget));
+            }
+            let mut reference = Memory::new(MemoryConfig::with_limit(100)).unwrap();
+            reference.expand(0, 32).unwrap();
+            let byte = reference.expand_with_gas(offset, 1, &mut Gas::new(budget));
+            let mut m = Memory::new(MemoryConfig::with_limit(100)).unwrap();
+            m.mstore(0, U256::MAX, &mut Gas::new(3)).unwrap();
+            let mut gas = Gas::new(budget);
+            assert_eq!(m.mstore8(offset, 1, &mut gas), byte.map(|_| ()));
+            if byte.is_err() {
+                assert_eq!((m.size(), gas.remaining()), (32, budget));
+            }
+        }
     }
 
     #[test]

@@ -38,7 +38,7 @@ use crate::memory::Memory;
 /// Writes `data[data_offset..data_offset + dst.len()]` into `dst`, zero-padding whatever lies
 /// past the end of `data` (an offset past the end gives all zeros).
 #[inline]
-fn copy_padded(dst: &mut [u8], data: &[u8], data_offset: usize) {
+pub(crate) fn copy_padded(dst: &mut [u8], data: &[u8], data_offset: usize) {
     let available = data.get(data_offset..).unwrap_or(&[]);
     let n = available.len().min(dst.len());
     let (head, tail) = dst.split_at_mut(n);

@@ -3,7 +3,10 @@
 //! what it had before, cached gas included. A child reads its calldata from a region of its
 //! parent's memory, and its return region can be copied straight into the parent's.
 
+use core::ops::Range;
+
 use crate::error::MemoryError;
+use crate::gas::GasMeter;
 use crate::memory::{Context, Memory};
 
 /// Proof of an open child context, needed to exit it. Exiting with any checkpoint but the
@@ -191,27 +194,101 @@ impl Memory {
         parent_offset: usize,
         parent_len: usize,
     ) -> Result<(), MemoryError> {
-        let parent = self.parents.last().ok_or(MemoryError::NotInChildContext)?;
-        let source = if parent_len == 0 {
-            0..0
-        } else {
-            parent_range(parent, self.current.base, parent_offset, parent_len)?
-        };
+        let source = self.parent_source(parent_offset, parent_len)?;
         if len == 0 {
             return Ok(());
         }
         self.expand(memory_offset, len)?;
         let dst = self.local_range(memory_offset, len)?;
-        // Bytes of the source region from `data_offset` on, at most `len` of them.
-        let copied = parent_len.saturating_sub(data_offset).min(len);
-        if copied > 0 {
-            let from = source.start + data_offset;
-            self.buffer.copy_within(from..from + copied, dst.start);
-        }
-        if copied < len {
-            self.buffer[dst.start + copied..dst.end].fill(0);
-        }
+        copy_from_source(&mut self.buffer, dst.start, len, source, data_offset);
         Ok(())
+    }
+
+    /// [`set_data_from_parent`](Self::set_data_from_parent) that also charges `gas` for the
+    /// expansion, as [`set_data_with_gas`](Self::set_data_with_gas) does: a child's
+    /// CALLDATACOPY in one call. Bytes an expansion adds are written once, by the copy.
+    ///
+    /// # Errors
+    /// [`MemoryError::NotInChildContext`] and [`MemoryError::OutOfBounds`] as
+    /// [`set_data_from_parent`](Self::set_data_from_parent), found before anything is charged;
+    /// otherwise as [`set_data_with_gas`](Self::set_data_with_gas). Nothing changes on error.
+    pub fn set_data_from_parent_with_gas<G: GasMeter + ?Sized>(
+        &mut self,
+        memory_offset: usize,
+        data_offset: usize,
+        len: usize,
+        parent_offset: usize,
+        parent_len: usize,
+        gas: &mut G,
+    ) -> Result<(), MemoryError> {
+        let source = self.parent_source(parent_offset, parent_len)?;
+        if len == 0 {
+            return Ok(());
+        }
+        if !self.covers(memory_offset, len) {
+            return self.set_data_from_parent_growing(memory_offset, data_offset, len, source, gas);
+        }
+        let start = self.current.base + memory_offset;
+        copy_from_source(&mut self.buffer, start, len, source, data_offset);
+        Ok(())
+    }
+
+    /// The growing half of [`set_data_from_parent_with_gas`](Self::set_data_from_parent_with_gas).
+    #[cold]
+    #[inline(never)]
+    fn set_data_from_parent_growing<G: GasMeter + ?Sized>(
+        &mut self,
+        memory_offset: usize,
+        data_offset: usize,
+        len: usize,
+        source: Range<usize>,
+        gas: &mut G,
+    ) -> Result<(), MemoryError> {
+        let copied = source.len().saturating_sub(data_offset).min(len);
+        self.grow_with_gas_filled(
+            memory_offset,
+            len,
+            gas,
+            |buffer, _| {
+                if copied > 0 {
+                    let from = source.start + data_offset;
+                    buffer.extend_from_within(from..from + copied);
+                }
+            },
+            |buffer, start| copy_from_source(buffer, start, len, source.clone(), data_offset),
+        )
+    }
+
+    /// The absolute range of the parent's region `[offset, offset + len)` (empty when `len` is
+    /// zero), checked to be inside the parent's memory.
+    #[inline]
+    fn parent_source(&self, offset: usize, len: usize) -> Result<Range<usize>, MemoryError> {
+        let parent = self.parents.last().ok_or(MemoryError::NotInChildContext)?;
+        if len == 0 {
+            return Ok(0..0);
+        }
+        parent_range(parent, self.current.base, offset, len)
+    }
+}
+
+/// Writes the bytes of `source` (a range of `buffer`) from `data_offset` on into
+/// `buffer[start..start + len]`, zero-padding past the end of `source` (`set_data`'s rule).
+/// `source` lies before `start` (in a parent context) and the destination inside `buffer`.
+#[inline]
+fn copy_from_source(
+    buffer: &mut [u8],
+    start: usize,
+    len: usize,
+    source: Range<usize>,
+    data_offset: usize,
+) {
+    let copied = source.len().saturating_sub(data_offset).min(len);
+    if copied > 0 {
+        let from = source.start + data_offset;
+        buffer.copy_within(from..from + copied, start);
+    }
+    if copied < len {
+        buffer[start + copied..start + len].fill(0);
     }
 }
 
@@ -222,7 +299,7 @@ fn parent_range(
     end: usize,
     offset: usize,
     len: usize,
-) -> Result<core::ops::Range<usize>, MemoryError> {
+) -> Result<Range<usize>, MemoryError> {
     let stop = offset.checked_add(len).ok_or(MemoryError::OutOfBounds)?;
     if stop > end - parent.base {
         return Err(MemoryError::OutOfBounds);

@@ -367,6 +367,43 @@ impl Memory {
         }
     }
 
+    /// Grows the current context to hold `end > self.size()` bytes, charging `gas`, with the
+    /// bytes from `at` (an offset in the context) written by `fill` instead of zeroed first:
+    /// the growing half of the gas-aware copies, where the new bytes are written once.
+    ///
+    /// `fill(buffer, start)` must append the bytes of `[at, at + len)` that the copy provides
+    /// (at most `len`) to `buffer`, whose length is then `start`, the absolute position of
+    /// `at`; the rest, up to the new size, is zeroed here. When `at` lies inside the current
+    /// size (the copy straddles the old end), the growth is zeroed and `straddle(buffer,
+    /// start)` copies all `len` bytes in place instead. Nothing changes on error.
+    #[inline]
+    pub(crate) fn grow_with_gas_filled<G: GasMeter + ?Sized>(
+        &mut self,
+        at: usize,
+        len: usize,
+        gas: &mut G,
+        fill: impl FnOnce(&mut Vec<u8>, usize),
+        straddle: impl FnOnce(&mut Vec<u8>, usize),
+    ) -> Result<(), MemoryError> {
+        let end = at.checked_add(len).ok_or(MemoryError::MemoryOverflow)?;
+        let (plan, charge) = self.check_growth(end, gas)?;
+        self.reserve_for(plan)?;
+        gas.consume(charge);
+        // `at <= end <= new size`, and `base + new size` did not overflow.
+        let start = self.current.base + at;
+        if start < self.buffer.len() {
+            self.apply_growth(plan);
+            straddle(&mut self.buffer, start);
+            return Ok(());
+        }
+        self.buffer.resize(start, 0);
+        fill(&mut self.buffer, start);
+        debug_assert!(self.buffer.len() <= start + len);
+        self.buffer.resize(plan.total, 0);
+        self.current.cost = plan.cost;
+        Ok(())
+    }
+
     /// Checks a growth to `end > self.size()` bytes against the limit and the meter, without
     /// changing anything: the plan and the gas to charge for it.
     #[inline]
@@ -402,9 +439,13 @@ impl Memory {
         if total as u64 > self.limit {
             return Err(MemoryError::MemoryOverflow);
         }
+        // `new_size <= total <= limit <= 4 GiB` (`MemoryConfig::validate`): fewer than 2^27
+        // words, where the cost formula cannot overflow.
+        let words = (new_size / WORD_SIZE) as u64;
+        debug_assert!(words <= u32::MAX as u64);
         Ok(Growth {
             total,
-            cost: memory_gas_cost((new_size / WORD_SIZE) as u64),
+            cost: small_memory_gas_cost(words),
         })
     }
 

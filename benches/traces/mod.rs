@@ -3,10 +3,12 @@
 //! and `tests/bench_traces.rs` (which replays every trace on both engines with debug assertions
 //! on and checks identical results, contents, sizes and gas).
 //!
-//! Each engine is driven the way its interpreter drives it: ours through [`Memory::mload`],
-//! [`Memory::mstore`] and [`Memory::mstore8`] (gas and access in one call) for MLOAD, MSTORE and
-//! MSTORE8, and through [`Memory::expand_with_gas`] with an [`evm_memory::Gas`], then the
-//! access, for everything else;
+//! Each engine is driven the way its interpreter drives it: ours through its gas-aware ops
+//! (gas and access in one call) — [`Memory::mload`], [`Memory::mstore`] and [`Memory::mstore8`]
+//! for MLOAD, MSTORE and MSTORE8, [`Memory::set_data_with_gas`] and
+//! [`Memory::set_data_from_parent_with_gas`] for CALLDATACOPY — and through
+//! [`Memory::expand_with_gas`] with an [`evm_memory::Gas`], then the access, for everything
+//! else;
 //! revm through `resize_memory(&mut Gas, &mut SharedMemory, &GasParams, offset, len)` followed by
 //! the in-bounds `set` / `slice_len` / `set_data` / `copy`. Zero-length accesses are skipped
 //! before revm's `resize_memory`, as its instructions do, and every revm access is in bounds
@@ -547,8 +549,7 @@ pub fn call_ours(e: &mut Ours, t: &CallTrace) -> u64 {
         let cp = mem.enter_child().unwrap();
         let mut gas = Gas::new(GAS_LIMIT);
         // Child: CALLDATACOPY(0, 0, args_len), MLOAD(4 + 96), two MSTOREs, RETURN(0, 64).
-        mem.expand_with_gas(0, t.args_len, &mut gas).unwrap();
-        mem.set_data_from_parent(0, 0, t.args_len, t.args_off, t.args_len)
+        mem.set_data_from_parent_with_gas(0, 0, t.args_len, t.args_off, t.args_len, &mut gas)
             .unwrap();
         let x = mem.mload(4 + 96, &mut gas).unwrap();
         mem.mstore(0, x ^ arg, &mut gas).unwrap();
@@ -821,10 +822,8 @@ pub fn mixed_ours(e: &mut Ours, t: &MixedTrace) -> u64 {
                 mem.mstore8(off, b, gas).unwrap();
             }
             Op::CallDataCopy { mem: m, data, len } => {
-                if len != 0 {
-                    mem.expand_with_gas(m, len, gas).unwrap();
-                    mem.set_data(m, data, len, &t.calldata).unwrap();
-                }
+                mem.set_data_with_gas(m, data, len, &t.calldata, gas)
+                    .unwrap();
             }
             Op::Keccak { off, len } => {
                 if len != 0 {

@@ -132,8 +132,8 @@ pub fn drive_raw(data: &[u8]) {
         let before_total = memory.all_contexts().len();
         let before_cost = memory.memory_cost();
         let result: Result<(), MemoryError> = match tag {
-            // Every other step, the word and byte accesses go through the gas-aware ops, with a
-            // budget taken from the offset's low bits (so some run out of gas).
+            // Every other step, the word, byte and data-copy accesses go through the gas-aware
+            // ops, with a budget taken from the offset's low bits (so some run out of gas).
             0 => {
                 let (o, w) = (input.usize(), [input.u8(); 32]);
                 let r = if gas_ops {
@@ -189,7 +189,14 @@ pub fn drive_raw(data: &[u8]) {
             4 => {
                 let (o, from, l) = (input.usize(), input.usize(), input.usize() % 8192);
                 let data: Vec<u8> = (0..input.u8()).collect();
-                memory.set_data(o, from, l, &data).map(|()| {
+                let r = if gas_ops {
+                    charged(&mut memory, o, l, |m, g| {
+                        m.set_data_with_gas(o, from, l, &data, g)
+                    })
+                } else {
+                    memory.set_data(o, from, l, &data)
+                };
+                r.map(|()| {
                     if l > 0 {
                         shadow.grow(o + l);
                         for i in 0..l {
@@ -277,7 +284,14 @@ pub fn drive_raw(data: &[u8]) {
                     .len()
                     .checked_sub(2)
                     .map(|i| shadow.contexts[i].clone());
-                memory.set_data_from_parent(o, from, l, po, pl).map(|()| {
+                let r = if gas_ops {
+                    charged(&mut memory, o, l, |m, g| {
+                        m.set_data_from_parent_with_gas(o, from, l, po, pl, g)
+                    })
+                } else {
+                    memory.set_data_from_parent(o, from, l, po, pl)
+                };
+                r.map(|()| {
                     let parent = parent.expect("succeeded at the root");
                     if l > 0 {
                         shadow.grow(o + l);

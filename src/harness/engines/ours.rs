@@ -117,8 +117,9 @@ impl OursEngine {
     fn run(&mut self, case: &Case, op: &Op, output: &mut Output) -> Result<u64, Outcome> {
         let m = |r: Result<(), MemoryError>| r.map_err(outcome);
         match *op {
-            // The word and byte opcodes go through the memory's own gas-aware ops (what an
-            // interpreter calls), the others through `expand_with_gas` and the plain access.
+            // The word and byte opcodes, CALLDATACOPY and CODECOPY go through the memory's own
+            // gas-aware ops (what an interpreter calls), the others through `expand_with_gas`
+            // and the plain access, so that both ways are compared.
             Op::MStore { offset, value } => {
                 let o = operand(offset)?;
                 self.charged(|mem, gas| mem.mstore(o, value, gas))
@@ -156,30 +157,30 @@ impl OursEngine {
                 data_offset,
                 len,
             } => {
-                let Some((o, len, gas)) = self.touch(mem_offset, len)? else {
+                let len = operand(len)?;
+                if len == 0 {
                     return Ok(0);
-                };
-                let from = saturating_usize(data_offset);
-                let calldata = self.frames.last().ok_or(Outcome::EngineError)?.calldata;
-                match calldata {
-                    Calldata::Case => m(self.memory.set_data(o, from, len, &case.calldata))?,
-                    Calldata::Parent { offset, len: plen } => {
-                        m(self.memory.set_data_from_parent(o, from, len, offset, plen))?
-                    }
                 }
-                Ok(gas)
+                let (o, from) = (operand(mem_offset)?, saturating_usize(data_offset));
+                let calldata = self.frames.last().ok_or(Outcome::EngineError)?.calldata;
+                self.charged(|mem, gas| match calldata {
+                    Calldata::Case => mem.set_data_with_gas(o, from, len, &case.calldata, gas),
+                    Calldata::Parent { offset, len: plen } => {
+                        mem.set_data_from_parent_with_gas(o, from, len, offset, plen, gas)
+                    }
+                })
             }
             Op::CodeCopy {
                 mem_offset,
                 data_offset,
                 len,
             } => {
-                let Some((o, len, gas)) = self.touch(mem_offset, len)? else {
+                let len = operand(len)?;
+                if len == 0 {
                     return Ok(0);
-                };
-                let from = saturating_usize(data_offset);
-                m(self.memory.set_data(o, from, len, &case.code))?;
-                Ok(gas)
+                }
+                let (o, from) = (operand(mem_offset)?, saturating_usize(data_offset));
+                self.charged(|mem, gas| mem.set_data_with_gas(o, from, len, &case.code, gas))
             }
             Op::ReturnDataCopy {
                 mem_offset,

@@ -318,9 +318,7 @@ impl Memory {
         end: usize,
         gas: &mut G,
     ) -> Result<u64, MemoryError> {
-        let (plan, charge) = self.check_growth(end, gas)?;
-        self.reserve_for(plan)?;
-        gas.consume(charge);
+        let (plan, charge) = self.charge_growth(end, gas)?;
         self.apply_growth(plan);
         Ok(charge)
     }
@@ -386,9 +384,7 @@ impl Memory {
         straddle: impl FnOnce(&mut Vec<u8>, usize),
     ) -> Result<(), MemoryError> {
         let end = at.checked_add(len).ok_or(MemoryError::MemoryOverflow)?;
-        let (plan, charge) = self.check_growth(end, gas)?;
-        self.reserve_for(plan)?;
-        gas.consume(charge);
+        let (plan, _) = self.charge_growth(end, gas)?;
         // `at <= end <= new size`, and `base + new size` did not overflow.
         let start = self.current.base + at;
         if start < self.buffer.len() {
@@ -402,6 +398,21 @@ impl Memory {
         self.buffer.resize(plan.total, 0);
         self.current.cost = plan.cost;
         Ok(())
+    }
+
+    /// The first half of every general growth to `end > self.size()` bytes: checks it, reserves
+    /// room for it and charges `gas`, returning the plan (for the caller to apply) and the
+    /// charge. On error nothing has changed.
+    #[inline(always)]
+    fn charge_growth<G: GasMeter + ?Sized>(
+        &mut self,
+        end: usize,
+        gas: &mut G,
+    ) -> Result<(Growth, u64), MemoryError> {
+        let (plan, charge) = self.check_growth(end, gas)?;
+        self.reserve_for(plan)?;
+        gas.consume(charge);
+        Ok((plan, charge))
     }
 
     /// Checks a growth to `end > self.size()` bytes against the limit and the meter, without

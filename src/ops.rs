@@ -45,9 +45,7 @@ impl Memory {
         // The access is written out on both paths: joining them before it would make the
         // compiler check the bounds again for the in-bounds path too.
         if !self.covers(offset, 32) {
-            if !self.grow_over_with_gas(offset, 32, gas) {
-                return Err(self.growth_error(offset, 32, gas));
-            }
+            self.grow_for_op(offset, 32, gas)?;
             return Ok(U256::from_be_bytes(*self.word_mut(offset)?));
         }
         Ok(U256::from_be_bytes(*self.word_mut(offset)?))
@@ -66,9 +64,7 @@ impl Memory {
         gas: &mut G,
     ) -> Result<(), MemoryError> {
         if !self.covers(offset, 32) {
-            if !self.grow_over_with_gas(offset, 32, gas) {
-                return Err(self.growth_error(offset, 32, gas));
-            }
+            self.grow_for_op(offset, 32, gas)?;
             *self.word_mut(offset)? = value.to_be_bytes::<32>();
             return Ok(());
         }
@@ -89,14 +85,28 @@ impl Memory {
         gas: &mut G,
     ) -> Result<(), MemoryError> {
         if !self.covers(offset, 1) {
-            if !self.grow_over_with_gas(offset, 1, gas) {
-                return Err(self.growth_error(offset, 1, gas));
-            }
+            self.grow_for_op(offset, 1, gas)?;
             self.context_mut(offset, 1)?[0] = value;
             return Ok(());
         }
         self.context_mut(offset, 1)?[0] = value;
         Ok(())
+    }
+
+    /// The growing half of an op over `[offset, offset + len)` (`len > 0`, not yet covered):
+    /// the growth out of line, answering in a register, and its error found again only when
+    /// it failed.
+    #[inline(always)]
+    fn grow_for_op<G: GasMeter + ?Sized>(
+        &mut self,
+        offset: usize,
+        len: usize,
+        gas: &mut G,
+    ) -> Result<(), MemoryError> {
+        if self.grow_over_with_gas(offset, len, gas) {
+            return Ok(());
+        }
+        Err(self.growth_error(offset, len, gas))
     }
 
     /// CALLDATACOPY, CODECOPY, EXTCODECOPY and RETURNDATACOPY: charges `gas` for expanding

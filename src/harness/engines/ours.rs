@@ -101,15 +101,21 @@ impl OursEngine {
         Ok(before - frame.gas)
     }
 
-    /// The EVM's rule for an access to `[offset, offset + len)` from the stack: the length is
-    /// converted first, a zero length touches nothing (`None`), else the offset is converted
-    /// and the region expanded with gas. Returns the offset, length and gas charged.
-    fn touch(&mut self, offset: U256, len: U256) -> Result<Option<(usize, usize, u64)>, Outcome> {
+    /// The EVM's rule for a region `[offset, offset + len)` from the stack: the length is
+    /// converted first, a zero length touches nothing (`None`), else the offset is converted.
+    fn region(offset: U256, len: U256) -> Result<Option<(usize, usize)>, Outcome> {
         let len = operand(len)?;
         if len == 0 {
             return Ok(None);
         }
-        let offset = operand(offset)?;
+        Ok(Some((operand(offset)?, len)))
+    }
+
+    /// A [`region`](Self::region) expanded with gas: the offset, length and gas charged.
+    fn touch(&mut self, offset: U256, len: U256) -> Result<Option<(usize, usize, u64)>, Outcome> {
+        let Some((offset, len)) = Self::region(offset, len)? else {
+            return Ok(None);
+        };
         let gas = self.expand(offset, len)?;
         Ok(Some((offset, len, gas)))
     }
@@ -157,11 +163,10 @@ impl OursEngine {
                 data_offset,
                 len,
             } => {
-                let len = operand(len)?;
-                if len == 0 {
+                let Some((o, len)) = Self::region(mem_offset, len)? else {
                     return Ok(0);
-                }
-                let (o, from) = (operand(mem_offset)?, saturating_usize(data_offset));
+                };
+                let from = saturating_usize(data_offset);
                 let calldata = self.frames.last().ok_or(Outcome::EngineError)?.calldata;
                 self.charged(|mem, gas| match calldata {
                     Calldata::Case => mem.set_data_with_gas(o, from, len, &case.calldata, gas),
@@ -175,11 +180,10 @@ impl OursEngine {
                 data_offset,
                 len,
             } => {
-                let len = operand(len)?;
-                if len == 0 {
+                let Some((o, len)) = Self::region(mem_offset, len)? else {
                     return Ok(0);
-                }
-                let (o, from) = (operand(mem_offset)?, saturating_usize(data_offset));
+                };
+                let from = saturating_usize(data_offset);
                 self.charged(|mem, gas| mem.set_data_with_gas(o, from, len, &case.code, gas))
             }
             Op::ReturnDataCopy {

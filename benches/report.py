@@ -220,7 +220,7 @@ On this machine:
 | `mload` / `mstore` / `mstore8`: gas check and access in one call, one bounds check written as the slicing's own comparisons (so the compiler folds them) and the access repeated on the growth path instead of after a join (a join made the compiler check again) | word hot path, ours (criterion, same build) | 3.54 µs, 0.80× revm; 69 instructions per pair | 3.1–3.2 µs, 0.74× revm; 54 per pair |
 | `grow_with_gas` takes a one-word growth that fits the allocation on a short path (price, charge, append a zero word) before the general one | nested 1024, ours (criterion, same build) | 29.7 µs, 0.61× revm; 425 instructions per frame | 21.9 µs, 0.53× revm; 375 per frame |
 | a growing `mload`/`mstore`/`mstore8` gets success back as a `bool` in a register from `grow_over_with_gas` (short path inlined there) and finds a failure's error again out of line, instead of a 32-byte `Result` through memory | nested 1024, ours (callgrind) | 375 instructions per frame | 355 per frame |
-| the same | incremental expansion, ours (callgrind) | 116 per step | 84 per step |
+| the same | incremental expansion, ours (callgrind) | 97 per step | 84 per step |
 | `set_data_with_gas` / `set_data_from_parent_with_gas`: CALLDATACOPY charges, expands and copies in one call, and a growth's new bytes are written once (appended) instead of zeroed and then overwritten | mixed trace, ours (callgrind) | 113 k per trace | 110 k |
 | the same | CALL round trip, ours (callgrind) | 577 per round trip | 548 |
 | growth priced with the small cost formula (no 128-bit branch) once the limit check has bounded the size | mixed trace, ours (callgrind) | 110 k per trace | 108 k |

@@ -289,9 +289,11 @@ impl Memory {
     /// gain on the CALL round trip only.)
     #[inline(always)]
     fn try_grow_word<G: GasMeter + ?Sized>(&mut self, end: usize, gas: &mut G) -> Option<u64> {
+        // Room for the word is written as `Vec::extend_from_slice` checks it, so that the
+        // append below checks nothing again.
         let total = self.buffer.len().wrapping_add(WORD_SIZE);
         if end.wrapping_sub(self.size()) <= WORD_SIZE
-            && total <= self.buffer.capacity()
+            && self.buffer.capacity().wrapping_sub(self.buffer.len()) >= WORD_SIZE
             && total as u64 <= self.limit
         {
             // `total <= limit <= 4 GiB` (`MemoryConfig::validate`): fewer than 2^27 words.
@@ -337,10 +339,21 @@ impl Memory {
         gas: &mut G,
     ) -> bool {
         match offset.checked_add(len) {
-            Some(end) => {
-                self.try_grow_word(end, gas).is_some() || self.grow_with_gas_slow(end, gas).is_ok()
-            }
+            Some(end) => self.try_grow_word(end, gas).is_some() || self.grow_over_slow(end, gas),
             None => false,
+        }
+    }
+
+    /// The general half of [`grow_over_with_gas`](Self::grow_over_with_gas), called in tail
+    /// position so that the short path needs no stack frame.
+    #[inline(never)]
+    fn grow_over_slow<G: GasMeter + ?Sized>(&mut self, end: usize, gas: &mut G) -> bool {
+        match self.charge_growth(end, gas) {
+            Ok((plan, _)) => {
+                self.apply_growth(plan);
+                true
+            }
+            Err(_) => false,
         }
     }
 

@@ -405,10 +405,24 @@ impl Memory {
             straddle(&mut self.buffer, start);
             return Ok(());
         }
-        self.buffer.resize(start, 0);
+        if start > self.buffer.len() {
+            self.buffer.resize(start, 0);
+        }
         fill(&mut self.buffer, start);
         debug_assert!(self.buffer.len() <= start + len);
-        self.buffer.resize(plan.total, 0);
+        let pad = plan.total - self.buffer.len();
+        if pad != 0 {
+            if pad <= WORD_SIZE
+                && self.buffer.capacity().wrapping_sub(self.buffer.len()) >= WORD_SIZE
+            {
+                // The pad after data that covers the region (under a word): a fixed-size
+                // append cut back to the new size, not a call to `memset`.
+                self.buffer.extend_from_slice(&[0; WORD_SIZE]);
+                self.buffer.truncate(plan.total);
+            } else {
+                self.buffer.resize(plan.total, 0);
+            }
+        }
         self.current.cost = plan.cost;
         Ok(())
     }

@@ -109,6 +109,7 @@ impl Memory {
     /// # Errors
     /// As [`exit_child`](Self::exit_child), plus [`MemoryError::OutOfBounds`] when either region
     /// is not inside its context. Nothing changes on error: the child stays open.
+    #[inline]
     pub fn exit_child_with_return(
         &mut self,
         checkpoint: Checkpoint,
@@ -212,6 +213,7 @@ impl Memory {
     /// [`MemoryError::NotInChildContext`] and [`MemoryError::OutOfBounds`] as
     /// [`set_data_from_parent`](Self::set_data_from_parent), found before anything is charged;
     /// otherwise as [`set_data_with_gas`](Self::set_data_with_gas). Nothing changes on error.
+    #[inline]
     pub fn set_data_from_parent_with_gas<G: GasMeter + ?Sized>(
         &mut self,
         memory_offset: usize,

@@ -97,6 +97,16 @@ impl Memory {
             .ok_or(MemoryError::OutOfBounds)
     }
 
+    /// [`context_mut`](Self::context_mut) for reading.
+    #[inline(always)]
+    pub(crate) fn context_ref(&self, offset: usize, len: usize) -> Result<&[u8], MemoryError> {
+        self.buffer
+            .get(self.current.base..)
+            .and_then(|ctx| ctx.get(offset..))
+            .and_then(|rest| rest.get(..len))
+            .ok_or(MemoryError::OutOfBounds)
+    }
+
     /// The word at `offset` of the current context, sliced as [`covers`](Self::covers) compares.
     #[inline(always)]
     pub(crate) fn word_mut(&mut self, offset: usize) -> Result<&mut [u8; 32], MemoryError> {

@@ -5,9 +5,10 @@
 //! configurable limit on the whole shared buffer.
 //!
 //! * [`Memory`] — the memory; [`MemoryConfig`] — its limit and initial capacity;
-//!   [`Memory::mload`], [`Memory::mstore`], [`Memory::mstore8`], [`Memory::set_data_with_gas`],
-//!   [`Memory::set_data_from_parent_with_gas`] — the word, byte and data-copy opcodes with their
-//!   expansion gas, in one call.
+//!   [`Memory::mload`], [`Memory::mstore`], [`Memory::mstore8`], [`Memory::mcopy_with_gas`],
+//!   [`Memory::set_data_with_gas`], [`Memory::set_data_from_parent_with_gas`],
+//!   [`Memory::slice_with_gas`] — the word, byte, MCOPY, data-copy and region-reading (KECCAK256,
+//!   LOG, RETURN) opcodes with their expansion gas, in one call.
 //! * [`Checkpoint`] — an open child context ([`Memory::enter_child`] / [`Memory::exit_child`]).
 //! * [`memory_gas_cost`], [`expansion_gas_cost`], [`GasMeter`] — the Yellow Paper's memory gas.
 //! * [`to_usize`], [`memory_range`], [`saturating_usize`] — stack values to offsets.

@@ -1,7 +1,8 @@
 //! The memory opcodes an interpreter runs most, each in one call that charges the expansion
-//! and makes the access: [`Memory::mload`], [`Memory::mstore`], [`Memory::mstore8`] and the
-//! data copies' [`Memory::set_data_with_gas`] (a child's CALLDATACOPY from its parent's memory
-//! is [`Memory::set_data_from_parent_with_gas`]).
+//! and makes the access: [`Memory::mload`], [`Memory::mstore`], [`Memory::mstore8`], MCOPY's
+//! [`Memory::mcopy_with_gas`], the data copies' [`Memory::set_data_with_gas`] (a child's
+//! CALLDATACOPY from its parent's memory is [`Memory::set_data_from_parent_with_gas`]) and the
+//! region read of KECCAK256, LOG, RETURN and REVERT, [`Memory::slice_with_gas`].
 //!
 //! They do what [`Memory::expand_with_gas`] followed by the plain access does, with one bounds
 //! check where that pair needs two (the compiler cannot prove that the access after an
@@ -93,6 +94,55 @@ impl Memory {
         Ok(())
     }
 
+    /// The input of KECCAK256, LOG, RETURN, REVERT and CREATE: charges `gas` for expanding
+    /// over `[offset, offset + len)`, expands, and returns the region. A zero `len` is an empty
+    /// slice and never expands, whatever the offset.
+    ///
+    /// # Errors
+    /// As [`mload`](Self::mload).
+    #[inline]
+    pub fn slice_with_gas<G: GasMeter + ?Sized>(
+        &mut self,
+        offset: usize,
+        len: usize,
+        gas: &mut G,
+    ) -> Result<&[u8], MemoryError> {
+        if len == 0 {
+            return Ok(&[]);
+        }
+        if !self.covers(offset, len) {
+            self.grow_for_op(offset, len, gas)?;
+            return self.context_ref(offset, len);
+        }
+        self.context_ref(offset, len)
+    }
+
+    /// MCOPY (EIP-5656): charges `gas` for expanding over both regions (to `max(dst, src) +
+    /// len`), expands, and copies `len` bytes from `src` to `dst` as if through a buffer
+    /// (overlap is safe). A zero `len` does nothing, whatever the offsets.
+    ///
+    /// # Errors
+    /// As [`mload`](Self::mload); nothing is copied on error.
+    #[inline]
+    pub fn mcopy_with_gas<G: GasMeter + ?Sized>(
+        &mut self,
+        dst: usize,
+        src: usize,
+        len: usize,
+        gas: &mut G,
+    ) -> Result<(), MemoryError> {
+        if len == 0 {
+            return Ok(());
+        }
+        let far = dst.max(src);
+        if !self.covers(far, len) {
+            self.grow_for_op(far, len, gas)?;
+        }
+        let context = self.context_mut(0, far + len)?;
+        context.copy_within(src..src + len, dst);
+        Ok(())
+    }
+
     /// The growing half of an op over `[offset, offset + len)` (`len > 0`, not yet covered):
     /// the growth out of line, answering in a register, and its error found again only when
     /// it failed.
@@ -177,6 +227,63 @@ mod tests {
         m.mstore8(96, 7, &mut gas).unwrap();
         assert_eq!((m.size(), gas.spent()), (128, memory_gas_cost(4)));
         assert_eq!(m.load_byte(96).unwrap(), 7);
+    }
+
+    /// A memory of `limit` bytes holding one word of 0..32 and the reference it must match.
+    fn pair(limit: u64) -> (Memory, Memory) {
+        let word: [u8; 32] = core::array::from_fn(|i| i as u8);
+        let mut m = Memory::new(MemoryConfig::with_limit(limit)).unwrap();
+        m.store_word(0, &word).unwrap();
+        let mut reference = Memory::new(MemoryConfig::with_limit(limit)).unwrap();
+        reference.store_word(0, &word).unwrap();
+        (m, reference)
+    }
+
+    #[test]
+    fn read_and_mcopy_ops_match_expand_then_access() {
+        let offsets = [0, 5, 31, 32, 60, 96, usize::MAX - 3, usize::MAX];
+        let lens = [0, 1, 27, 32, 40, usize::MAX];
+        for limit in [100, 4096] {
+            for budget in [0, 3, 6, 1_000] {
+                for &offset in &offsets {
+                    for &len in &lens {
+                        let what = format!("({offset}, {len}), {budget} gas, limit {limit}");
+                        // KECCAK256/RETURN's read.
+                        let (mut m, mut reference) = pair(limit);
+                        let mut gas = Gas::new(budget);
+                        let mut expected_gas = Gas::new(budget);
+                        let expected = reference
+                            .expand_with_gas(offset, len, &mut expected_gas)
+                            .and_then(|_| reference.slice(offset, len).map(<[u8]>::to_vec));
+                        let got = m.slice_with_gas(offset, len, &mut gas).map(<[u8]>::to_vec);
+                        assert_eq!(got, expected, "slice_with_gas{what}");
+                        assert_eq!(m.as_slice(), reference.as_slice(), "bytes{what}");
+                        assert_eq!(gas, expected_gas, "gas{what}");
+                        // MCOPY, with the other offset in each role.
+                        for (dst, src) in [(offset, 3), (3, offset)] {
+                            let (mut m, mut reference) = pair(limit);
+                            let mut gas = Gas::new(budget);
+                            let mut expected_gas = Gas::new(budget);
+                            let expected = if len == 0 {
+                                Ok(())
+                            } else {
+                                reference
+                                    .expand_with_gas(dst.max(src), len, &mut expected_gas)
+                                    .and_then(|_| reference.mcopy(dst, src, len))
+                            };
+                            let got = m.mcopy_with_gas(dst, src, len, &mut gas);
+                            let what = format!("mcopy_with_gas({dst}, {src}, {len}), {what}");
+                            assert_eq!(got, expected, "{what}");
+                            assert_eq!(m.as_slice(), reference.as_slice(), "bytes of {what}");
+                            assert_eq!(gas, expected_gas, "gas of {what}");
+                            if got.is_err() {
+                                assert_eq!((m.size(), gas.remaining()), (32, budget), "{what}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

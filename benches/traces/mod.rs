@@ -826,23 +826,15 @@ pub fn mixed_ours(e: &mut Ours, t: &MixedTrace) -> u64 {
                     .unwrap();
             }
             Op::Keccak { off, len } => {
-                if len != 0 {
-                    mem.expand_with_gas(off, len, gas).unwrap();
-                    acc = fold_slice(acc, mem.slice(off, len).unwrap());
-                }
+                acc = fold_slice(acc, mem.slice_with_gas(off, len, gas).unwrap());
             }
             Op::MCopy { dst, src, len } => {
-                if len != 0 {
-                    mem.expand_with_gas(dst.max(src), len, gas).unwrap();
-                    mem.mcopy(dst, src, len).unwrap();
-                }
+                mem.mcopy_with_gas(dst, src, len, gas).unwrap();
             }
             Op::Return { off, len } => {
                 e.out.clear();
-                if len != 0 {
-                    mem.expand_with_gas(off, len, gas).unwrap();
-                    e.out.extend_from_slice(mem.slice(off, len).unwrap());
-                }
+                e.out
+                    .extend_from_slice(mem.slice_with_gas(off, len, gas).unwrap());
                 acc = fold_slice(acc ^ gas.spent(), &e.out);
             }
         }

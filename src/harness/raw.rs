@@ -132,7 +132,7 @@ pub fn drive_raw(data: &[u8]) {
         let before_total = memory.all_contexts().len();
         let before_cost = memory.memory_cost();
         let result: Result<(), MemoryError> = match tag {
-            // Every other step, the word, byte and data-copy accesses go through the gas-aware
+            // Every other step, the word, byte, copy and read accesses go through the gas-aware
             // ops, with a budget taken from the offset's low bits (so some run out of gas).
             0 => {
                 let (o, w) = (input.usize(), [input.u8(); 32]);
@@ -179,7 +179,14 @@ pub fn drive_raw(data: &[u8]) {
             }
             3 => {
                 let (d, s, l) = (input.usize(), input.usize(), input.usize() % 8192);
-                memory.mcopy(d, s, l).map(|()| {
+                let r = if gas_ops {
+                    charged(&mut memory, d.max(s), l, |m, g| {
+                        m.mcopy_with_gas(d, s, l, g)
+                    })
+                } else {
+                    memory.mcopy(d, s, l)
+                };
+                r.map(|()| {
                     if l > 0 {
                         shadow.grow(d.max(s) + l);
                         shadow.top().copy_within(s..s + l, d);
@@ -204,6 +211,21 @@ pub fn drive_raw(data: &[u8]) {
                             shadow.top()[o + i] = v.unwrap_or(0);
                         }
                     }
+                })
+            }
+            5 if gas_ops => {
+                let (o, l) = (input.usize(), input.usize());
+                let mut seen = Vec::new();
+                charged(&mut memory, o, l, |m, g| {
+                    seen = m.slice_with_gas(o, l, g)?.to_vec();
+                    Ok(())
+                })
+                .map(|()| {
+                    if l > 0 {
+                        shadow.grow(o + l);
+                    }
+                    let expected = shadow.top().get(o..o + l).unwrap_or(&[]);
+                    assert_eq!(&seen[..], expected, "slice_with_gas({o}, {l})");
                 })
             }
             5 => {

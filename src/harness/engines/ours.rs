@@ -123,9 +123,10 @@ impl OursEngine {
     fn run(&mut self, case: &Case, op: &Op, output: &mut Output) -> Result<u64, Outcome> {
         let m = |r: Result<(), MemoryError>| r.map_err(outcome);
         match *op {
-            // The word and byte opcodes, CALLDATACOPY and CODECOPY go through the memory's own
-            // gas-aware ops (what an interpreter calls), the others through `expand_with_gas`
-            // and the plain access, so that both ways are compared.
+            // The word and byte opcodes, MCOPY, CALLDATACOPY, CODECOPY and the plain read go
+            // through the memory's own gas-aware ops (what an interpreter calls), the others
+            // (RETURNDATACOPY, RETURN, REVERT, CALL's regions) through `expand_with_gas` and
+            // the plain access, so that both ways are compared.
             Op::MStore { offset, value } => {
                 let o = operand(offset)?;
                 self.charged(|mem, gas| mem.mstore(o, value, gas))
@@ -154,9 +155,7 @@ impl OursEngine {
                     return Ok(0);
                 }
                 let (dst, src) = (operand(dst)?, operand(src)?);
-                let gas = self.expand(dst.max(src), len)?;
-                m(self.memory.mcopy(dst, src, len))?;
-                Ok(gas)
+                self.charged(|mem, gas| mem.mcopy_with_gas(dst, src, len, gas))
             }
             Op::CallDataCopy {
                 mem_offset,
@@ -206,7 +205,20 @@ impl OursEngine {
                 m(self.memory.set_data(o, from, len, &frame.return_data))?;
                 Ok(gas)
             }
-            Op::Read { offset, len } | Op::Return { offset, len } | Op::Revert { offset, len } => {
+            Op::Read { offset, len } => {
+                let Some((o, len)) = Self::region(offset, len)? else {
+                    *output = Output::Bytes(Vec::new());
+                    return Ok(0);
+                };
+                let mut bytes = Vec::new();
+                let gas = self.charged(|mem, gas| {
+                    bytes = mem.slice_with_gas(o, len, gas)?.to_vec();
+                    Ok(())
+                })?;
+                *output = Output::Bytes(bytes);
+                Ok(gas)
+            }
+            Op::Return { offset, len } | Op::Revert { offset, len } => {
                 let Some((o, len, gas)) = self.touch(offset, len)? else {
                     *output = Output::Bytes(Vec::new());
                     return Ok(0);

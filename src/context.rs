@@ -160,7 +160,7 @@ impl Memory {
     /// Every open context's bytes back to back, root first (the whole shared buffer).
     #[inline]
     pub fn all_contexts(&self) -> &[u8] {
-        &self.buffer
+        &self.buffer[self.head..]
     }
 
     /// Read-only view of `[offset, offset + len)` in the parent's memory (the CALL argument
@@ -195,11 +195,13 @@ impl Memory {
         parent_offset: usize,
         parent_len: usize,
     ) -> Result<(), MemoryError> {
-        let source = self.parent_source(parent_offset, parent_len)?;
+        self.parent_source(parent_offset, parent_len)?;
         if len == 0 {
             return Ok(());
         }
         self.expand(memory_offset, len)?;
+        // Found again: an expansion that reallocates moves every context.
+        let source = self.parent_source(parent_offset, parent_len)?;
         let dst = self.local_range(memory_offset, len)?;
         copy_from_source(&mut self.buffer, dst.start, len, source, data_offset);
         Ok(())
@@ -247,17 +249,25 @@ impl Memory {
         gas: &mut G,
     ) -> Result<(), MemoryError> {
         let copied = source.len().saturating_sub(data_offset).min(len);
+        // The growth may reallocate, which moves every context: the source is found again
+        // from where the child's base is after it (`start - memory_offset`), `back` bytes
+        // before it.
+        let back = self.current.base - source.start;
+        let moved = move |start: usize| {
+            let from = start - memory_offset - back;
+            from..from + source.len()
+        };
         self.grow_with_gas_filled(
             memory_offset,
             len,
             gas,
-            |buffer, _| {
+            |buffer, start| {
                 if copied > 0 {
-                    let from = source.start + data_offset;
+                    let from = moved(start).start + data_offset;
                     buffer.extend_from_within(from..from + copied);
                 }
             },
-            |buffer, start| copy_from_source(buffer, start, len, source.clone(), data_offset),
+            |buffer, start| copy_from_source(buffer, start, len, moved(start), data_offset),
         )
     }
 

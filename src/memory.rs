@@ -535,8 +535,9 @@ impl Memory {
     }
 
     /// Moves every context to a new allocation with room for `additional` more bytes, amortised
-    /// as `Vec` does (the allocation at least doubles), with the root on a 32-byte boundary
-    /// again: each context's base moves by the change in `head`. Nothing changes on error.
+    /// as `Vec` does (the allocation at least doubles, up to what the limit allows), with the
+    /// root on a 32-byte boundary again: each context's base moves by the change in `head`.
+    /// Nothing changes on error.
     #[cold]
     #[inline(never)]
     pub(crate) fn reallocate(&mut self, additional: usize) -> Result<(), MemoryError> {
@@ -545,7 +546,11 @@ impl Memory {
             .checked_add(additional)
             .and_then(|n| n.checked_add(WORD_SIZE - 1))
             .ok_or(MemoryError::OutOfMemory)?;
-        let capacity = required.max(self.buffer.capacity().saturating_mul(2));
+        // Amortised, but never past what the limit lets the contexts use.
+        let most = usize::try_from(self.limit())
+            .unwrap_or(usize::MAX)
+            .saturating_add(WORD_SIZE - 1);
+        let capacity = required.max(self.buffer.capacity().saturating_mul(2).min(most));
         let mut fresh = Vec::new();
         fresh
             .try_reserve_exact(capacity)
@@ -817,6 +822,19 @@ mod tests {
             }
             assert_eq!(m.total_size(), m.size());
             assert_eq!(m.limit(), 1 << 20);
+        }
+    }
+
+    #[test]
+    fn reallocation_never_reserves_past_the_limit() {
+        let mut m = Memory::new(MemoryConfig::with_limit(1000)).unwrap();
+        for end in (32..=992).step_by(32) {
+            m.expand(0, end).unwrap();
+            assert!(
+                m.capacity() <= 1000 + WORD_SIZE,
+                "{} at {end}",
+                m.capacity()
+            );
         }
     }
 

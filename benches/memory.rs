@@ -20,9 +20,10 @@ fn word_hot_path(c: &mut Criterion) {
     g.throughput(Throughput::Elements(2 * t.ops.len() as u64));
     g.bench_function("ours", |b| b.iter(|| word_ours(&mut o, black_box(&t))));
     g.bench_function("revm", |b| b.iter(|| word_revm(&mut r, black_box(&t))));
-    let mut buf = vec![0u8; 0x220];
+    let (mut buf, off) = word_aligned_buffer(0x220);
+    let buf = &mut buf[off..off + 0x220];
     g.bench_function("floor", |b| {
-        b.iter(|| word_floor(black_box(&mut buf), black_box(&t)))
+        b.iter(|| word_floor(black_box(&mut *buf), black_box(&t)))
     });
     g.finish();
 }
@@ -99,9 +100,10 @@ fn nested(c: &mut Criterion) {
     g.throughput(Throughput::Elements(t.calls as u64));
     g.bench_function("ours", |b| b.iter(|| call_ours(&mut o, black_box(&t))));
     g.bench_function("revm", |b| b.iter(|| call_revm(&mut r, black_box(&t))));
-    let mut buf = vec![0u8; 4096];
+    let (mut buf, off) = word_aligned_buffer(4096);
+    let buf = &mut buf[off..off + 4096];
     g.bench_function("floor", |b| {
-        b.iter(|| call_floor(black_box(&mut buf), black_box(&t)))
+        b.iter(|| call_floor(black_box(&mut *buf), black_box(&t)))
     });
     g.finish();
 }

@@ -380,6 +380,15 @@ impl BulkTrace {
 }
 
 /// A zeroed buffer with room for `len` bytes at `like`'s address modulo 4 KiB, and that offset.
+/// A zeroed buffer with `len` bytes from the returned offset on a 32-byte boundary, as our
+/// memory lays out its contexts (the floors are plain buffers aligned the same way, so that
+/// alignment alone never puts ours below its floor).
+pub fn word_aligned_buffer(len: usize) -> (Vec<u8>, usize) {
+    let buf = vec![0u8; len + 31];
+    let off = (buf.as_ptr() as usize).wrapping_neg() % 32;
+    (buf, off)
+}
+
 pub fn aligned_buffer(len: usize, like: *const u8) -> (Vec<u8>, usize) {
     let buf = vec![0u8; len + 4096];
     let off = (like as usize).wrapping_sub(buf.as_ptr() as usize) & 4095;

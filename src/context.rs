@@ -251,9 +251,8 @@ impl Memory {
         let copied = source.len().saturating_sub(data_offset).min(len);
         // The growth may reallocate, which moves every context: the source is found again
         // from where the child's base is after it (`start - memory_offset`), `back` bytes
-        // before it.
-        // An empty source (a zero-length argument region) is `0..0`, not a place in the
-        // parent, and stays empty.
+        // before it. An empty source (a zero-length argument region) is `0..0`, not a place in
+        // the parent, and stays empty.
         let source_len = source.len();
         let back = match source_len {
             0 => 0,

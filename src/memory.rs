@@ -329,7 +329,8 @@ impl Memory {
             && self.buffer.capacity().wrapping_sub(self.buffer.len()) >= WORD_SIZE
             && total as u64 <= self.limit_end
         {
-            // `total <= limit <= 4 GiB` (`MemoryConfig::validate`): fewer than 2^27 words.
+            // `total - head <= limit <= 4 GiB` (`MemoryConfig::validate`): fewer than 2^27
+            // words.
             let words = ((total - self.current.base) / WORD_SIZE) as u64;
             debug_assert!(words <= u32::MAX as u64);
             let cost = small_memory_gas_cost(words);
@@ -510,8 +511,8 @@ impl Memory {
         if total as u64 > self.limit_end {
             return Err(MemoryError::MemoryOverflow);
         }
-        // `new_size <= total <= limit <= 4 GiB` (`MemoryConfig::validate`): fewer than 2^27
-        // words, where the cost formula cannot overflow.
+        // `new_size <= total - head <= limit <= 4 GiB` (`MemoryConfig::validate`): fewer than
+        // 2^27 words, where the cost formula cannot overflow.
         let words = (new_size / WORD_SIZE) as u64;
         debug_assert!(words <= u32::MAX as u64);
         Ok(Growth {
@@ -540,7 +541,7 @@ impl Memory {
     /// Nothing changes on error.
     #[cold]
     #[inline(never)]
-    pub(crate) fn reallocate(&mut self, additional: usize) -> Result<(), MemoryError> {
+    fn reallocate(&mut self, additional: usize) -> Result<(), MemoryError> {
         let used = self.buffer.len() - self.head;
         let required = used
             .checked_add(additional)

@@ -928,9 +928,10 @@ pub fn call_floor(buf: &mut [u8], t: &CallTrace) -> u64 {
     for &arg in &t.args[..t.calls] {
         let a = t.args_off + 4 + 96;
         buf[a..a + 32].copy_from_slice(&arg.to_be_bytes::<32>());
+        // The child's calldata, written once: the bytes copied in, then zeros to its end.
         let rounded = t.args_len.div_ceil(32) * 32;
-        buf[child..child + rounded].fill(0);
         buf.copy_within(t.args_off..t.args_off + t.args_len, child);
+        buf[child + t.args_len..child + rounded].fill(0);
         let x = U256::from_be_slice(&buf[child + 100..child + 132]);
         buf[child..child + 32].copy_from_slice(&(x ^ arg).to_be_bytes::<32>());
         buf[child + 32..child + 64].copy_from_slice(&arg.to_be_bytes::<32>());

@@ -123,7 +123,7 @@ LIMITS = {
         "checksum on a plain buffer with nothing but slice bounds checks, is itself 0.66 to 0.71 "
         "of revm in this session's full runs (0.92 in one where the floors were slowed; 0.56 to "
         "0.71 over the last three sessions). "
-        "Callgrind counts ≈53 instructions per MSTORE+MLOAD pair for ours, ≈45 for the floor "
+        "Callgrind counts ≈53 instructions per MSTORE+MLOAD pair for ours, ≈44 for the floor "
         "and ≈67 for revm: reading the trace, the U256 byte swaps MSTORE and MLOAD require, the "
         "32-byte stores and loads and the checksum are work every engine does, and ours adds one "
         "bounds check per access to the floor's (its in-bounds `mstore`/`mload` are the check "
@@ -200,8 +200,9 @@ NOTES = """\
 * Our memory lays its contexts out on 32-byte boundaries (part of its design: a word at a
   word-aligned offset never straddles a cache line); revm's buffer is where the allocator put it
   (16-byte aligned). Before ours did this, the nested benchmark took 22–25 µs when the heap gave
-  our buffer 16 mod 32 and 19.4–20.3 µs when it gave 0 mod 32, which is what made its ratio
-  depend on the workloads run before it. The floors' plain buffers are aligned like ours.
+  our buffer 16 mod 32 and 19.4–20.3 µs when it gave 0 mod 32 (one run at 32 mod 64 measured
+  23.9 µs with a wide confidence interval), which is what made its ratio depend on the
+  workloads run before it. The floors' plain buffers are aligned like ours.
 * Criterion: 50 samples and 3 s of measurement per function, 0.5 s warm-up. Absolute times
   move by ±10–20% between runs on this shared machine. Over this session's eleven full runs
   since the contexts are word-aligned, the goals met here ranged: nested 1024 0.45–0.49 in
@@ -235,7 +236,7 @@ On this machine:
 | a gas-aware copy's pad under a word (after data that covers the region) is one zero word appended and cut back, not a `memset` call | CALL round trip, ours (callgrind) | 139.3 k per 256 round trips | 133.4 k |
 | `set_data_from_parent_with_gas` and `exit_child_with_return` inlined into the caller (only the growing copy stays out of line) | CALL round trip, ours (callgrind) | 133.4 k per 256 round trips | 115.5 k |
 | `mcopy_with_gas` and `slice_with_gas`: MCOPY and the KECCAK256/RETURN reads charge, expand and access in one call | mixed trace, ours (callgrind) | 103.7 k per trace | 102.4 k |
-| contexts on 32-byte boundaries (the buffer starts after < 32 padding bytes, laid out again on every reallocation) | nested 1024, ours (criterion, buffer placed on purpose) | 22–25 µs at 16 or 48 mod 64 | 19.4–20.3 µs at 0 or 32 mod 64 |
+| contexts on 32-byte boundaries (the buffer starts after < 32 padding bytes, laid out again on every reallocation) | nested 1024, ours (criterion, buffer placed on purpose) | 22–25 µs at 16 or 48 mod 64 | 19.4–20.3 µs at 0 or 32 mod 64 (one run at 32: 23.9 µs, wide interval) |
 
 The first two rows of this table were measured with an interleaved A/B runner (60 alternating
 rounds, medians); the two after them with criterion, before and after, in one session on an

@@ -197,8 +197,7 @@ impl Memory {
         if len == 0 {
             return Ok(&[]);
         }
-        let range = self.local_range(offset, len)?;
-        self.buffer.get(range).ok_or(MemoryError::OutOfBounds)
+        self.context_ref(offset, len)
     }
 
     /// Mutable view of `[offset, offset + len)`; never expands.
@@ -210,8 +209,7 @@ impl Memory {
         if len == 0 {
             return Ok(&mut []);
         }
-        let range = self.local_range(offset, len)?;
-        self.buffer.get_mut(range).ok_or(MemoryError::OutOfBounds)
+        self.context_mut(offset, len)
     }
 
     /// Copies `out.len()` bytes starting at `offset` into `out`; never expands.

@@ -251,19 +251,11 @@ impl Memory {
         let copied = source.len().saturating_sub(data_offset).min(len);
         // The growth may reallocate, which moves every context: the source is found again
         // from where the child's base is after it (`start - memory_offset`), `back` bytes
-        // before it. An empty source (a zero-length argument region) is `0..0`, not a place in
-        // the parent, and stays empty.
-        let source_len = source.len();
-        let back = match source_len {
-            0 => 0,
-            _ => self.current.base - source.start,
-        };
-        let moved = move |start: usize| match source_len {
-            0 => 0..0,
-            _ => {
-                let from = start - memory_offset - back;
-                from..from + source_len
-            }
+        // before it.
+        let (back, source_len) = (self.current.base - source.start, source.len());
+        let moved = move |start: usize| {
+            let from = start - memory_offset - back;
+            from..from + source_len
         };
         self.grow_with_gas_filled(
             memory_offset,
@@ -279,13 +271,14 @@ impl Memory {
         )
     }
 
-    /// The absolute range of the parent's region `[offset, offset + len)` (empty when `len` is
-    /// zero), checked to be inside the parent's memory.
+    /// The absolute range of the parent's region `[offset, offset + len)`, checked to be inside
+    /// the parent's memory. A zero `len` is the empty range at the parent's base, whatever the
+    /// offset: a place in the buffer like any other, so it moves with the contexts.
     #[inline]
     fn parent_source(&self, offset: usize, len: usize) -> Result<Range<usize>, MemoryError> {
         let parent = self.parents.last().ok_or(MemoryError::NotInChildContext)?;
         if len == 0 {
-            return Ok(0..0);
+            return Ok(parent.base..parent.base);
         }
         parent_range(parent, self.current.base, offset, len)
     }

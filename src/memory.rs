@@ -44,9 +44,13 @@ impl Context {
     }
 }
 
-/// Bytes from `ptr` to the next 32-byte boundary (0 when it is on one).
-fn pad_to_word(ptr: *const u8) -> usize {
-    ptr.addr().wrapping_neg() % WORD_SIZE
+/// Fills the empty `buffer` (with room for at least a word) with zeros up to the first 32-byte
+/// boundary of its allocation and returns how many: the `head` before the root context.
+fn pad_to_word(buffer: &mut Vec<u8>) -> usize {
+    debug_assert!(buffer.is_empty() && buffer.capacity() >= WORD_SIZE);
+    let head = buffer.as_ptr().addr().wrapping_neg() % WORD_SIZE;
+    buffer.resize(head, 0);
+    head
 }
 
 /// EVM memory with word-aligned lazy expansion, isolated nested call contexts and cached
@@ -100,13 +104,11 @@ impl Memory {
             // Too small to align within; the first growth allocates.
             buffer = Vec::new();
         }
-        // Within the allocation: `head < 32 <= capacity`.
         let head = if buffer.capacity() == 0 {
             0
         } else {
-            pad_to_word(buffer.as_ptr())
+            pad_to_word(&mut buffer)
         };
-        buffer.resize(head, 0);
         Self {
             buffer,
             head,
@@ -190,7 +192,7 @@ impl Memory {
     /// Bytes the contexts can take in total before the buffer must reallocate.
     #[inline]
     pub fn capacity(&self) -> usize {
-        self.buffer.capacity().saturating_sub(self.head)
+        self.buffer.capacity() - self.head
     }
 
     /// Bytes the buffer can take before it must reallocate.
@@ -326,7 +328,7 @@ impl Memory {
         // append below checks nothing again.
         let total = self.buffer.len().wrapping_add(WORD_SIZE);
         if end.wrapping_sub(self.size()) <= WORD_SIZE
-            && self.buffer.capacity().wrapping_sub(self.buffer.len()) >= WORD_SIZE
+            && self.spare_capacity() >= WORD_SIZE
             && total as u64 <= self.limit_end
         {
             // `total - head <= limit <= 4 GiB` (`MemoryConfig::validate`): fewer than 2^27
@@ -446,9 +448,7 @@ impl Memory {
         debug_assert!(self.buffer.len() <= start + len);
         let pad = plan.total - self.buffer.len();
         if pad != 0 {
-            if pad <= WORD_SIZE
-                && self.buffer.capacity().wrapping_sub(self.buffer.len()) >= WORD_SIZE
-            {
+            if pad <= WORD_SIZE && self.spare_capacity() >= WORD_SIZE {
                 // The pad after data that covers the region (under a word): a fixed-size
                 // append cut back to the new size, not a call to `memset`.
                 self.buffer.extend_from_slice(&[0; WORD_SIZE]);
@@ -557,8 +557,7 @@ impl Memory {
             .try_reserve_exact(capacity)
             .map_err(|_| MemoryError::OutOfMemory)?;
         // `head < 32 <= capacity`: the padding and the contexts fit without reallocating.
-        let head = pad_to_word(fresh.as_ptr());
-        fresh.resize(head, 0);
+        let head = pad_to_word(&mut fresh);
         fresh.extend_from_slice(&self.buffer[self.head..]);
         let old = self.head;
         let moved = |base: usize| base - old + head;

@@ -59,13 +59,16 @@ fn every_regression_input_has_a_test() {
 /// by `memory_raw`).** Since contexts are laid out on 32-byte boundaries, a growth that
 /// outgrows the allocation moves every context by the change in the padding before the root.
 /// `set_data_from_parent_with_gas` therefore finds its source again after the growth, from its
-/// distance back from the child's base. For a zero-length argument region the source is the
+/// distance back from the child's base. For a zero-length argument region the source was the
 /// placeholder `0..0`, not a place in the parent, so that distance was the child's whole base;
 /// when the move went down (the padding shrank) and the copy straddled the child's end,
 /// `start - memory_offset - back` underflowed: an overflow panic with debug assertions on (the
 /// fuzz targets and tests), and in release an empty range nothing was copied from, so no byte
-/// was ever wrong. Fixed by keeping an empty source empty. Which way a reallocation moves the
-/// contexts is the allocator's choice, so the input is replayed many times;
+/// was ever wrong. Fixed where the placeholder came from: a zero-length parent region is now
+/// the empty range at the parent's base, which moves with the contexts like any other range
+/// (the first fix special-cased the empty source in the copy instead). Which way a
+/// reallocation moves the contexts is the allocator's choice, so the input is replayed many
+/// times;
 /// `parent_copies_survive_reallocations_that_move_the_contexts` (in `src/context.rs`) covers
 /// both directions, straddling or not, with and without gas.
 #[test]

@@ -163,6 +163,47 @@ impl Memory {
         &self.buffer[self.head..]
     }
 
+    /// Where the current context starts in [`all_contexts`](Self::all_contexts): the sum of
+    /// the open parents' sizes (0 at the root). revm calls this offset the context's
+    /// `local_memory_offset`; CALL argument regions handed to a child as "global" ranges are
+    /// ranges of `all_contexts()`.
+    #[inline]
+    pub fn context_offset(&self) -> usize {
+        self.current.base - self.head
+    }
+
+    /// Writes `len` bytes at `memory_offset` of the current context from the bytes
+    /// `all_contexts()[global]` (which must lie wholly below the current context, in its
+    /// parents), from `data_offset` on, zero-padded as [`set_data`](Self::set_data) does. The
+    /// destination must already be inside the current context: this never expands.
+    ///
+    /// # Errors
+    /// [`MemoryError::OutOfBounds`] when the destination is not inside the current context or
+    /// a non-empty `global` reaches into it or past it. Nothing changes on error.
+    pub(crate) fn set_data_from_below(
+        &mut self,
+        memory_offset: usize,
+        data_offset: usize,
+        len: usize,
+        global: Range<usize>,
+    ) -> Result<(), MemoryError> {
+        if len == 0 {
+            return Ok(());
+        }
+        let dst = self.local_range(memory_offset, len)?;
+        let source = if global.is_empty() {
+            dst.start..dst.start
+        } else {
+            let start = global.start + self.head;
+            match global.end.checked_add(self.head) {
+                Some(end) if end <= self.current.base => start..end,
+                _ => return Err(MemoryError::OutOfBounds),
+            }
+        };
+        copy_from_source(&mut self.buffer, dst.start, len, source, data_offset);
+        Ok(())
+    }
+
     /// Read-only view of `[offset, offset + len)` in the parent's memory (the CALL argument
     /// region a child sees as its calldata). A zero length is always in bounds.
     ///

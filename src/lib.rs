@@ -15,6 +15,8 @@
 //! * [`MemoryError`] — every failure; no public function panics.
 //! * [`ffi`] — the C interface (`include/evm_memory.h`): an opaque handle, status codes, no
 //!   panics or crashes across the boundary.
+//! * `revm` (feature `revm`) — the memory inside revm's EVM: `MemoryEvm`, run by revm's mainnet
+//!   handler with every frame on one [`Memory`], built from a revm `Context`.
 
 //!
 //! With the `harness` feature the crate also carries the differential harness that proves it
@@ -36,6 +38,8 @@
 
 #[cfg(feature = "harness")]
 pub mod harness;
+#[cfg(feature = "revm")]
+pub mod revm;
 
 mod access;
 mod config;
@@ -60,7 +64,7 @@ pub use memory::Memory;
 /// revm): words and stack values.
 pub use ruint::aliases::U256;
 
-/// The README's Rust examples, compiled and run as doctests.
-#[cfg(doctest)]
+/// The README's Rust examples, compiled and run as doctests (they use the `revm` feature).
+#[cfg(all(doctest, feature = "revm"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

@@ -1,0 +1,325 @@
+//! [`MemoryEvm`]: an EVM that revm's `MainnetHandler` runs, with every frame on our memory;
+//! [`MemoryBuilder`] builds one from a revm `Context`, as revm's `MainBuilder` does.
+
+use revm_context::Context;
+use revm_context_interface::local::FrameStack;
+use revm_context_interface::result::FromStringError;
+use revm_context_interface::result::{
+    EVMError, ExecResultAndState, ExecutionResult, HaltReason, InvalidTransaction,
+};
+use revm_context_interface::{
+    Block, Cfg, ContextSetters, ContextTr, Database, JournalTr, Transaction,
+};
+use revm_handler::database_interface::DatabaseCommit;
+use revm_handler::evm::{ContextDbError, FrameInitResult};
+use revm_handler::instructions::{EthInstructions, InstructionProvider};
+use revm_handler::{
+    EthPrecompiles, EvmTr, ExecuteCommitEvm, ExecuteEvm, FrameInitOrResult, FrameResult, Handler,
+    ItemOrResult, MainnetHandler, PrecompileProvider,
+};
+use revm_interpreter::interpreter_action::FrameInit;
+use revm_interpreter::InterpreterResult;
+use revm_state::EvmState;
+
+use super::frame::MemoryFrame;
+use super::interpreter::MemoryInterpreter;
+use super::memory::{config_for_limit, EvmMemory};
+use crate::memory::Memory;
+
+/// An EVM whose frames run on one [`Memory`](crate::Memory) with isolated child contexts,
+/// instead of revm's `SharedMemory`. Everything else is revm's: the context (block, tx, cfg,
+/// journal, database), the instruction table, the precompiles and the mainnet handler that
+/// validates, executes, refunds and rewards.
+///
+/// The fields mirror revm's `Evm`, so code written against `evm.ctx` works unchanged.
+/// [`ExecuteEvm`] and [`ExecuteCommitEvm`] give `transact`, `transact_one`,
+/// `transact_commit`, `replay` and `finalize`, with the types of revm's mainnet EVM.
+///
+/// One memory allocation serves every transaction the EVM runs
+/// ([`with_memory`](Self::with_memory) hands it one to reuse).
+#[derive(Debug)]
+pub struct MemoryEvm<
+    CTX,
+    INST = EthInstructions<MemoryInterpreter, CTX>,
+    PRECOMPILES = EthPrecompiles,
+> {
+    /// The context: block, transaction, configuration, journal and database.
+    pub ctx: CTX,
+    /// The instruction table (revm's, over [`MemoryInterpreter`]).
+    pub instruction: INST,
+    /// The precompiles.
+    pub precompiles: PRECOMPILES,
+    /// The frames, pooled across calls and transactions.
+    pub frame_stack: FrameStack<MemoryFrame>,
+    /// The memory while no frame runs (between transactions), allocation kept.
+    spare: EvmMemory,
+}
+
+/// Builds a [`MemoryEvm`] from a revm [`Context`], as revm's `MainBuilder::build_mainnet`
+/// builds its mainnet EVM: mainnet instructions and precompiles for the context's spec.
+pub trait MemoryBuilder: Sized {
+    /// The context the EVM runs with.
+    type Context;
+
+    /// The EVM, with a memory that allocates on first use.
+    fn build_memory_evm(self) -> MemoryEvm<Self::Context>;
+}
+
+impl<BLOCK, TX, CFG, DB, JOURNAL, CHAIN> MemoryBuilder
+    for Context<BLOCK, TX, CFG, DB, JOURNAL, CHAIN>
+where
+    BLOCK: Block,
+    TX: Transaction,
+    CFG: Cfg,
+    DB: Database,
+    JOURNAL: JournalTr<Database = DB>,
+{
+    type Context = Self;
+
+    fn build_memory_evm(self) -> MemoryEvm<Self> {
+        let spec = self.cfg.spec().into();
+        MemoryEvm::new_with(
+            self,
+            EthInstructions::new_mainnet_with_spec(spec),
+            EthPrecompiles::new(spec),
+        )
+    }
+}
+
+impl<CTX, INST, PRECOMPILES> MemoryEvm<CTX, INST, PRECOMPILES> {
+    /// An EVM from its parts, with a memory that allocates on first use.
+    pub fn new_with(ctx: CTX, instruction: INST, precompiles: PRECOMPILES) -> Self {
+        Self {
+            ctx,
+            instruction,
+            precompiles,
+            frame_stack: FrameStack::new_prealloc(8),
+            spare: EvmMemory::default(),
+        }
+    }
+
+    /// Uses `memory`'s allocation for the transactions to come (its contents and limit are
+    /// replaced: each transaction starts empty, with the context's configured limit).
+    pub fn with_memory(mut self, memory: Memory) -> Self {
+        self.spare = EvmMemory::new(memory);
+        self
+    }
+
+    /// The memory between transactions (empty; its allocation is what the next transaction
+    /// reuses).
+    pub fn memory(&self) -> core::cell::Ref<'_, Memory> {
+        self.spare.memory()
+    }
+
+    /// Gives back the context and the memory.
+    pub fn into_parts(self) -> (CTX, Memory) {
+        (self.ctx, self.spare.into_inner())
+    }
+}
+
+impl<CTX: ContextTr, INST, PRECOMPILES> MemoryEvm<CTX, INST, PRECOMPILES> {
+    /// The memory for a transaction's first frame: the spare one, emptied, with the limit the
+    /// context's configuration sets (`Cfg::memory_limit`, the limit revm's `SharedMemory`
+    /// enforces: see [`config_for_limit`]).
+    fn memory_for_transaction(&mut self) -> EvmMemory {
+        let mut memory = core::mem::take(&mut self.spare);
+        let config = config_for_limit(self.ctx.cfg().memory_limit());
+        let inner = memory.memory_mut();
+        if inner.limit() == config.memory_limit {
+            inner.reset();
+        } else {
+            let buffer = core::mem::take(inner).into_buffer();
+            // Only the limit changes; a configuration from `config_for_limit` is valid and
+            // reserves nothing, so this cannot fail.
+            *inner = Memory::with_buffer(buffer, config).unwrap_or_default();
+        }
+        memory
+    }
+
+    /// Keeps `memory` for the next transaction.
+    fn keep_memory(&mut self, mut memory: EvmMemory) {
+        memory.memory_mut().reset();
+        self.spare = memory;
+    }
+}
+
+impl<CTX, INST, PRECOMPILES> EvmTr for MemoryEvm<CTX, INST, PRECOMPILES>
+where
+    CTX: ContextTr,
+    INST: InstructionProvider<Context = CTX, InterpreterTypes = MemoryInterpreter>,
+    PRECOMPILES: PrecompileProvider<CTX, Output = InterpreterResult>,
+{
+    type Context = CTX;
+    type Instructions = INST;
+    type Precompiles = PRECOMPILES;
+    type Frame = MemoryFrame;
+
+    #[inline]
+    fn all(&self) -> (&CTX, &INST, &PRECOMPILES, &FrameStack<MemoryFrame>) {
+        (
+            &self.ctx,
+            &self.instruction,
+            &self.precompiles,
+            &self.frame_stack,
+        )
+    }
+
+    #[inline]
+    fn all_mut(
+        &mut self,
+    ) -> (
+        &mut CTX,
+        &mut INST,
+        &mut PRECOMPILES,
+        &mut FrameStack<MemoryFrame>,
+    ) {
+        (
+            &mut self.ctx,
+            &mut self.instruction,
+            &mut self.precompiles,
+            &mut self.frame_stack,
+        )
+    }
+
+    /// Starts a frame (pushed on the frame stack) or returns its result at once. The memory
+    /// moves from the caller's frame (or, for the first frame, from between transactions) into
+    /// the new frame, or stays where it was when no frame starts.
+    fn frame_init(
+        &mut self,
+        frame_input: FrameInit,
+    ) -> Result<FrameInitResult<'_, MemoryFrame>, ContextDbError<CTX>> {
+        let is_first = self.frame_stack.index().is_none();
+        let mut memory = if is_first {
+            self.memory_for_transaction()
+        } else {
+            core::mem::take(&mut self.frame_stack.get().interpreter.memory)
+        };
+        let new_frame = if is_first {
+            self.frame_stack.start_init()
+        } else {
+            self.frame_stack.get_next()
+        };
+        let started = MemoryFrame::init_with_context(
+            new_frame,
+            &mut self.ctx,
+            &mut self.precompiles,
+            frame_input,
+            &mut memory,
+        );
+        match started {
+            Ok(ItemOrResult::Item(token)) => {
+                if is_first {
+                    // SAFETY: `token` comes from `start_init` on this frame stack, just above.
+                    unsafe { self.frame_stack.end_init(token) };
+                } else {
+                    // SAFETY: `token` comes from `get_next` on this frame stack, which was
+                    // initialised (it has a current frame: `is_first` is false).
+                    unsafe { self.frame_stack.push(token) };
+                }
+                Ok(ItemOrResult::Item(self.frame_stack.get()))
+            }
+            other => {
+                // No frame started: the memory goes back where it came from, unchanged.
+                if is_first {
+                    self.keep_memory(memory);
+                } else {
+                    self.frame_stack.get().interpreter.memory = memory;
+                }
+                other.map(|started| match started {
+                    ItemOrResult::Result(result) => ItemOrResult::Result(result),
+                    ItemOrResult::Item(_) => unreachable!("matched above"),
+                })
+            }
+        }
+    }
+
+    /// Runs the frame on top of the stack until it calls, creates or ends.
+    fn frame_run(&mut self) -> Result<FrameInitOrResult<MemoryFrame>, ContextDbError<CTX>> {
+        let frame = self.frame_stack.get();
+        let action = frame.interpreter.run_plain(
+            self.instruction.instruction_table(),
+            self.instruction.gas_table(),
+            &mut self.ctx,
+        );
+        let next = frame.process_next_action::<_, ContextDbError<CTX>>(&mut self.ctx, action)?;
+        if next.is_result() {
+            frame.set_finished(true);
+        }
+        Ok(next)
+    }
+
+    /// Pops the finished frame, whose memory goes back to its caller with the child context
+    /// closed, and hands the caller the result; the first frame's result is returned.
+    fn frame_return_result(
+        &mut self,
+        result: FrameResult,
+    ) -> Result<Option<FrameResult>, ContextDbError<CTX>> {
+        if self.frame_stack.get().is_finished() {
+            let memory = self.frame_stack.get().release_memory().map_err(|e| {
+                ContextDbError::<CTX>::from_string(format!("closing a frame's memory: {e}"))
+            })?;
+            self.frame_stack.pop();
+            if self.frame_stack.index().is_none() {
+                self.keep_memory(memory);
+                return Ok(Some(result));
+            }
+            self.frame_stack.get().interpreter.memory = memory;
+        }
+        if self.frame_stack.index().is_none() {
+            return Ok(Some(result));
+        }
+        self.frame_stack
+            .get()
+            .return_result::<_, ContextDbError<CTX>>(&mut self.ctx, result)?;
+        Ok(None)
+    }
+}
+
+impl<CTX, INST, PRECOMPILES> ExecuteEvm for MemoryEvm<CTX, INST, PRECOMPILES>
+where
+    CTX: ContextTr<Journal: JournalTr<State = EvmState>> + ContextSetters,
+    INST: InstructionProvider<Context = CTX, InterpreterTypes = MemoryInterpreter>,
+    PRECOMPILES: PrecompileProvider<CTX, Output = InterpreterResult>,
+{
+    type ExecutionResult = ExecutionResult<HaltReason>;
+    type State = EvmState;
+    type Error = EVMError<<CTX::Db as Database>::Error, InvalidTransaction>;
+    type Tx = <CTX as ContextTr>::Tx;
+    type Block = <CTX as ContextTr>::Block;
+
+    fn set_block(&mut self, block: Self::Block) {
+        self.ctx.set_block(block);
+    }
+
+    fn transact_one(&mut self, tx: Self::Tx) -> Result<Self::ExecutionResult, Self::Error> {
+        self.ctx.set_tx(tx);
+        MainnetHandler::default().run(self)
+    }
+
+    fn finalize(&mut self) -> Self::State {
+        self.ctx.journal_mut().finalize()
+    }
+
+    fn replay(
+        &mut self,
+    ) -> Result<ExecResultAndState<Self::ExecutionResult, Self::State>, Self::Error> {
+        let result = MainnetHandler::default().run(self);
+        let state = self.finalize();
+        result.map(|result| ExecResultAndState::new(result, state))
+    }
+}
+
+impl<CTX, INST, PRECOMPILES> ExecuteCommitEvm for MemoryEvm<CTX, INST, PRECOMPILES>
+where
+    CTX: ContextTr<Journal: JournalTr<State = EvmState>, Db: DatabaseCommit> + ContextSetters,
+    INST: InstructionProvider<Context = CTX, InterpreterTypes = MemoryInterpreter>,
+    PRECOMPILES: PrecompileProvider<CTX, Output = InterpreterResult>,
+{
+    fn commit(&mut self, state: Self::State) {
+        self.ctx.db_mut().commit(state);
+    }
+}
+
+/// revm's own EVM type, for comparison: `MemoryEvm` is to our memory what revm's `Evm` with
+/// `EthFrame` is to `SharedMemory`.
+pub type StockEvm<CTX> = revm_handler::MainnetEvm<CTX>;

@@ -3,8 +3,9 @@
 //! CREATE/CREATE2 from memory, the 1,024-deep call chain, the memory limit, memory reused
 //! across transactions), each run through stock revm and through `MemoryEvm`, which must agree
 //! on the whole result (status, gas used, refund, output, logs) and the whole state change.
-#![cfg(feature = "revm")]
+#![cfg(feature = "harness")]
 
+use evm_memory::harness::asm::{op, Asm};
 use evm_memory::revm::MemoryBuilder;
 use revm_context::{BlockEnv, CfgEnv, Context, TxEnv};
 use revm_context_interface::result::{ExecutionResult, HaltReason, Output, SuccessReason};
@@ -12,96 +13,6 @@ use revm_database::{CacheDB, EmptyDB};
 use revm_handler::{ExecuteEvm, MainBuilder, MainContext};
 use revm_primitives::{hardfork::SpecId, Address, Bytes, TxKind, U256};
 use revm_state::{AccountInfo, Bytecode, EvmState};
-
-/// A few opcodes, by name.
-mod op {
-    pub const ADD: u8 = 0x01;
-    pub const ISZERO: u8 = 0x15;
-    pub const CALLDATALOAD: u8 = 0x35;
-    pub const CALLDATASIZE: u8 = 0x36;
-    pub const CALLDATACOPY: u8 = 0x37;
-    pub const CODECOPY: u8 = 0x39;
-    pub const RETURNDATASIZE: u8 = 0x3d;
-    pub const RETURNDATACOPY: u8 = 0x3e;
-    pub const POP: u8 = 0x50;
-    pub const MLOAD: u8 = 0x51;
-    pub const MSTORE: u8 = 0x52;
-    pub const MSTORE8: u8 = 0x53;
-    pub const SSTORE: u8 = 0x55;
-    pub const JUMPI: u8 = 0x57;
-    pub const MSIZE: u8 = 0x59;
-    pub const GAS: u8 = 0x5a;
-    pub const JUMPDEST: u8 = 0x5b;
-    pub const MCOPY: u8 = 0x5e;
-    pub const DUP1: u8 = 0x80;
-    pub const LOG1: u8 = 0xa1;
-    pub const KECCAK256: u8 = 0x20;
-    pub const CREATE: u8 = 0xf0;
-    pub const CALL: u8 = 0xf1;
-    pub const RETURN: u8 = 0xf3;
-    pub const DELEGATECALL: u8 = 0xf4;
-    pub const CREATE2: u8 = 0xf5;
-    pub const STATICCALL: u8 = 0xfa;
-    pub const REVERT: u8 = 0xfd;
-    pub const ADDRESS: u8 = 0x30;
-}
-
-/// A tiny assembler: pushes are sized to their value.
-#[derive(Default, Clone)]
-struct Asm(Vec<u8>);
-
-impl Asm {
-    fn push(mut self, value: u64) -> Self {
-        self.push_bytes(&value.to_be_bytes())
-    }
-    fn push_word(mut self, word: [u8; 32]) -> Self {
-        self.push_bytes(&word)
-    }
-    fn push_bytes(&mut self, bytes: &[u8]) -> Self {
-        let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
-        let bytes = &bytes[start..];
-        if bytes.is_empty() {
-            self.0.push(0x5f); // PUSH0
-        } else {
-            self.0.push(0x5f + bytes.len() as u8);
-            self.0.extend_from_slice(bytes);
-        }
-        self.clone()
-    }
-    fn push_addr(self, a: Address) -> Self {
-        let mut w = [0u8; 32];
-        w[12..].copy_from_slice(a.as_slice());
-        self.push_word(w)
-    }
-    fn op(mut self, op: u8) -> Self {
-        self.0.push(op);
-        self
-    }
-    fn ops(mut self, ops: &[u8]) -> Self {
-        self.0.extend_from_slice(ops);
-        self
-    }
-    /// MSTORE(offset, word).
-    fn mstore(self, offset: u64, word: [u8; 32]) -> Self {
-        self.push_word(word).push(offset).op(op::MSTORE)
-    }
-    /// A call of `kind` with all the gas, no value (CALL only), the given regions.
-    fn call(self, kind: u8, to: Address, args: (u64, u64), ret: (u64, u64)) -> Self {
-        let s = self.push(ret.1).push(ret.0).push(args.1).push(args.0);
-        let s = if kind == op::CALL { s.push(0) } else { s };
-        s.push_addr(to).op(op::GAS).op(kind)
-    }
-    /// RETURN(offset, len).
-    fn ret(self, offset: u64, len: u64) -> Self {
-        self.push(len).push(offset).op(op::RETURN)
-    }
-    fn len(&self) -> u64 {
-        self.0.len() as u64
-    }
-    fn code(&self) -> Bytes {
-        Bytes::from(self.0.clone())
-    }
-}
 
 fn word(seed: u8) -> [u8; 32] {
     core::array::from_fn(|i| seed.wrapping_mul(31).wrapping_add(i as u8 * 7 + 1))
@@ -192,7 +103,7 @@ fn output(result: &ExecutionResult<HaltReason>) -> &Bytes {
 /// region, which the caller RETURNs.
 #[test]
 fn call_passes_and_returns_data_through_mcopy() {
-    let callee = Asm::default()
+    let callee = Asm::new()
         .op(op::CALLDATASIZE)
         .push(0)
         .push(0)
@@ -204,9 +115,9 @@ fn call_passes_and_returns_data_through_mcopy() {
         .push(0x60)
         .push(0)
         .op(op::RETURN);
-    let caller = Asm::default()
-        .mstore(0, word(1))
-        .mstore(0x20, word(2))
+    let caller = Asm::new()
+        .mstore_word(0, word(1))
+        .mstore_word(0x20, word(2))
         .call(op::CALL, addr(0xBB), (0, 0x40), (0x100, 0x60))
         .push(0)
         .op(op::SSTORE)
@@ -233,9 +144,9 @@ fn identity_precompile_with_overlapping_regions() {
         ((8, 0), (4, 40)),
     ] {
         for kind in [op::CALL, op::STATICCALL, op::DELEGATECALL] {
-            let caller = Asm::default()
-                .mstore(0, word(3))
-                .mstore(0x20, word(4))
+            let caller = Asm::new()
+                .mstore_word(0, word(3))
+                .mstore_word(0x20, word(4))
                 .call(kind, addr(4), args, ret)
                 .op(op::POP)
                 .op(op::RETURNDATASIZE)
@@ -268,17 +179,17 @@ fn identity_precompile_with_overlapping_regions() {
 /// afterwards).
 #[test]
 fn revert_output_is_copied_and_return_data_is_a_snapshot() {
-    let reverter = Asm::default()
-        .mstore(0, word(9))
+    let reverter = Asm::new()
+        .mstore_word(0, word(9))
         .push(32)
         .push(0)
         .op(op::REVERT);
-    let caller = Asm::default()
+    let caller = Asm::new()
         .call(op::CALL, addr(0xBB), (0, 0), (0x40, 0x20))
         .push(0)
         .op(op::SSTORE)
         // Overwrite memory after the call: return data must not change.
-        .mstore(0x40, word(10))
+        .mstore_word(0x40, word(10))
         .op(op::RETURNDATASIZE)
         .push(0)
         .push(0x60)
@@ -296,18 +207,18 @@ fn revert_output_is_copied_and_return_data_is_a_snapshot() {
 #[test]
 fn sibling_calls_see_fresh_memory() {
     // Returns the word it finds at 0 (always zero) after storing a marker there.
-    let callee = Asm::default()
+    let callee = Asm::new()
         .push(0)
         .op(op::MLOAD)
-        .mstore(0, word(5))
+        .mstore_word(0, word(5))
         .push(0x20)
         .op(op::MSTORE)
         .op(op::MSIZE)
         .push(0x40)
         .op(op::MSTORE)
         .ret(0x20, 0x40);
-    let caller = Asm::default()
-        .mstore(0x200, word(6))
+    let caller = Asm::new()
+        .mstore_word(0x200, word(6))
         .call(op::CALL, addr(0xBB), (0, 0), (0, 0x40))
         .op(op::POP)
         .call(op::CALL, addr(0xBB), (0, 0), (0x40, 0x40))
@@ -341,35 +252,30 @@ fn sibling_calls_see_fresh_memory() {
 /// copied out of its own code with CODECOPY.
 #[test]
 fn create_and_create2_from_memory() {
-    let runtime = Asm::default().mstore(0, word(7)).ret(0, 32);
+    let runtime = Asm::new().mstore_word(0, word(7)).ret(0, 32);
     // Init code: CODECOPY(0, <runtime offset>, len) then RETURN(0, len).
-    let n = runtime.len();
-    let init_prefix_len = 10u64;
-    let init = Asm::default()
+    let n = runtime.len() as u64;
+    let init_prefix_len = 10;
+    let init = Asm::new()
         .push(n)
-        .push(init_prefix_len)
+        .push(init_prefix_len as u64)
         .push(0)
         .op(op::CODECOPY)
         .push(n)
         .push(0)
         .op(op::RETURN);
     assert_eq!(init.len(), init_prefix_len);
-    let init = init.ops(&runtime.0);
-    let mut init_word_aligned = init.0.clone();
-    init_word_aligned.resize(init_word_aligned.len().div_ceil(32) * 32, 0);
-    let mut caller = Asm::default();
-    for (i, chunk) in init_word_aligned.chunks(32).enumerate() {
-        caller = caller.mstore(i as u64 * 32, chunk.try_into().unwrap());
-    }
-    let caller = caller
-        .push(init.len())
+    let init = init.raw(runtime.bytes());
+    let caller = Asm::new()
+        .mstore_bytes(0, init.bytes())
+        .push(init.len() as u64)
         .push(0)
         .push(0)
         .op(op::CREATE)
         .push(0)
         .op(op::SSTORE)
         .push(0x5a17)
-        .push(init.len())
+        .push(init.len() as u64)
         .push(0)
         .push(0)
         .op(op::CREATE2)
@@ -382,7 +288,7 @@ fn create_and_create2_from_memory() {
         .push(0)
         .push(0)
         .push(0)
-        .ops(&[0x85]) // DUP6: the created address
+        .raw(&[0x85]) // DUP6: the created address
         .op(op::GAS)
         .op(op::CALL)
         .op(op::POP)
@@ -413,7 +319,7 @@ fn call_chain_reaches_depth_1024() {
     // d = CALLDATALOAD(0); MSTORE(0, d + 1); MSTORE(0x20, <word 8>);
     // ok = CALL(gas, self, 0, args 0..32, ret 0x40..0x60); if !ok { SSTORE(0, d) }
     // MSTORE(0x60, MSIZE); RETURN(0x20, 0x60).
-    let prefix = Asm::default()
+    let prefix = Asm::new()
         .push(0)
         .op(op::CALLDATALOAD) // [d]
         .op(op::DUP1)
@@ -421,7 +327,7 @@ fn call_chain_reaches_depth_1024() {
         .op(op::ADD)
         .push(0)
         .op(op::MSTORE) // [d]
-        .mstore(0x20, word(8))
+        .mstore_word(0x20, word(8))
         .push(0x20)
         .push(0x40)
         .push(0x20)
@@ -430,20 +336,16 @@ fn call_chain_reaches_depth_1024() {
         .op(op::ADDRESS)
         .op(op::GAS)
         .op(op::CALL); // [d, ok]
-    let store = Asm::default().op(op::DUP1).push(0).op(op::SSTORE); // SSTORE(0, d)
-    let dest = prefix.len() + 3 + store.len();
-    assert!(dest < 256);
-    let c = prefix
-        .push(dest)
-        .op(op::JUMPI) // [d]: over the store when the call succeeded
-        .ops(&store.0)
-        .op(op::JUMPDEST)
+    let store = Asm::new().op(op::DUP1).push(0).op(op::SSTORE); // SSTORE(0, d)
+    let (c, over) = prefix.jumpi_forward(); // [d]: over the store when the call succeeded
+    let c = c
+        .raw(store.bytes())
+        .land(over)
         .op(op::POP)
         .op(op::MSIZE)
         .push(0x60)
         .op(op::MSTORE)
         .ret(0x20, 0x60);
-    assert_eq!(c.0[dest as usize], op::JUMPDEST);
     let mut config = cfg(SpecId::CANCUN);
     config.memory_limit = u64::MAX;
     let (result, state) = both(db(&[(addr(0xAA), &c)]), config, tx_to(addr(0xAA), 1 << 40));
@@ -466,13 +368,9 @@ fn call_chain_reaches_depth_1024() {
 /// take the memory past it halts, its caller goes on.
 #[test]
 fn memory_limit_is_the_configured_one() {
-    let greedy = Asm::default()
-        .push(1)
-        .push(0x3000)
-        .op(op::MSTORE8)
-        .ret(0, 0);
-    let caller = Asm::default()
-        .mstore(0x1000, word(1))
+    let greedy = Asm::new().push(1).push(0x3000).op(op::MSTORE8).ret(0, 0);
+    let caller = Asm::new()
+        .mstore_word(0x1000, word(1))
         .call(op::CALL, addr(0xBB), (0, 0), (0, 0))
         .push(0)
         .op(op::SSTORE)
@@ -495,8 +393,8 @@ fn memory_limit_is_the_configured_one() {
 /// and RETURNDATACOPY at the edges.
 #[test]
 fn region_reads_and_edges() {
-    let code = Asm::default()
-        .mstore(0, word(11))
+    let code = Asm::new()
+        .mstore_word(0, word(11))
         .push(1)
         .push(0x41)
         .op(op::MSTORE8)
@@ -527,11 +425,7 @@ fn region_reads_and_edges() {
         tx_to(addr(0xAA), 200_000),
     );
     // RETURNDATACOPY past the end of (empty) return data halts.
-    let code = Asm::default()
-        .push(1)
-        .push(0)
-        .push(0)
-        .op(op::RETURNDATACOPY);
+    let code = Asm::new().push(1).push(0).push(0).op(op::RETURNDATACOPY);
     let (result, _) = both(
         db(&[(addr(0xAA), &code)]),
         cfg(SpecId::CANCUN),
@@ -543,19 +437,15 @@ fn region_reads_and_edges() {
 /// Out of gas on expansion, in a child and at the top, agrees to the gas unit across forks.
 #[test]
 fn expansion_out_of_gas_and_forks() {
-    let child = Asm::default()
-        .push(1)
-        .push(0x10000)
-        .op(op::MSTORE)
-        .ret(0, 0);
-    let caller = Asm::default()
-        .mstore(0x20, word(12))
+    let child = Asm::new().push(1).push(0x10000).op(op::MSTORE).ret(0, 0);
+    let caller = Asm::new()
+        .mstore_word(0x20, word(12))
         .push(0)
         .push(0)
         .push(0)
         .push(0)
         .push(0)
-        .push_addr(addr(0xBB))
+        .push_address(addr(0xBB))
         .push(3000)
         .op(op::CALL)
         .push(0)
@@ -584,7 +474,7 @@ fn expansion_out_of_gas_and_forks() {
 /// memory, with the same results as fresh stock EVMs.
 #[test]
 fn memory_is_reused_across_transactions() {
-    let callee = Asm::default()
+    let callee = Asm::new()
         .push(0)
         .op(op::CALLDATALOAD)
         .push(0)
@@ -594,7 +484,7 @@ fn memory_is_reused_across_transactions() {
         .push(0x800)
         .op(op::MSTORE)
         .ret(0x800, 0x20);
-    let caller = Asm::default()
+    let caller = Asm::new()
         .push(0)
         .op(op::MLOAD)
         .op(op::ISZERO)

@@ -3,6 +3,7 @@
 //! from the EVM rules, comparing contents, size and expansion gas after every op.
 //!
 //! Layout, after wasmtime's `crates/fuzzing`:
+//! * [`asm`] — a small bytecode assembler for transactions run through revm's EVM;
 //! * [`case`] — the op model ([`Case`], [`Op`]);
 //! * [`generate`] — bytes to a valid case, biased toward the edges ([`decode`], [`encode`]);
 //! * [`engine`] and [`engines`] — one trait, one adapter file per engine;
@@ -17,6 +18,7 @@
 //!
 //! Fuzz targets, tests and the conformance campaign all call these same functions.
 
+pub mod asm;
 pub mod campaign;
 pub mod case;
 pub mod engine;

@@ -18,10 +18,11 @@ use revm_handler::{
     ItemOrResult, MainnetHandler, PrecompileProvider,
 };
 use revm_interpreter::interpreter_action::FrameInit;
-use revm_interpreter::InterpreterResult;
+use revm_interpreter::{CallInput, FrameInput, InterpreterResult};
+use revm_primitives::{Address, AddressSet, Bytes};
 use revm_state::EvmState;
 
-use super::frame::MemoryFrame;
+use super::frame::{precompile_arguments, MemoryFrame};
 use super::interpreter::MemoryInterpreter;
 use super::memory::{config_for_limit, EvmMemory};
 use crate::memory::Memory;
@@ -51,8 +52,41 @@ pub struct MemoryEvm<
     pub precompiles: PRECOMPILES,
     /// The frames, pooled across calls and transactions.
     pub frame_stack: FrameStack<MemoryFrame>,
-    /// The memory while no frame runs (between transactions), allocation kept.
-    spare: EvmMemory,
+    /// The memory whenever no frame holds it: between transactions (emptied, allocation
+    /// kept), and for a moment while it moves from a caller's frame to its callee's and back.
+    /// Moving it is a swap, so no memory is ever built or dropped on a call.
+    memory: EvmMemory,
+    /// Which call targets can be precompiles, without a hash lookup for every call.
+    precompile_filter: PrecompileFilter,
+}
+
+/// A cheap first test of "is this address a precompile": the largest precompile address of
+/// the provider's set, found again whenever the set changes (a new spec). Any address above it
+/// is not a precompile; for the others the set itself decides. Mainnet's precompiles are the
+/// addresses 0x01 to 0x100, so a CALL to a contract never pays for a lookup.
+#[derive(Debug, Default)]
+struct PrecompileFilter {
+    /// Identity of the set the bound was found for: where it is and how many it holds.
+    set: (usize, usize),
+    /// The largest precompile address (`None` for an empty set).
+    max: Option<Address>,
+}
+
+impl PrecompileFilter {
+    /// Finds the bound again if `set` is not the set it was found for.
+    fn refresh(&mut self, set: &AddressSet) {
+        let identity = (core::ptr::from_ref(set).addr(), set.len());
+        if identity != self.set {
+            self.set = identity;
+            self.max = set.iter().max().copied();
+        }
+    }
+
+    /// Whether `address` may be a precompile of the set last refreshed with.
+    #[inline]
+    fn may_contain(&self, address: &Address) -> bool {
+        self.max.is_some_and(|max| *address <= max)
+    }
 }
 
 /// Builds a [`MemoryEvm`] from a revm [`Context`], as revm's `MainBuilder::build_mainnet`
@@ -94,52 +128,45 @@ impl<CTX, INST, PRECOMPILES> MemoryEvm<CTX, INST, PRECOMPILES> {
             instruction,
             precompiles,
             frame_stack: FrameStack::new_prealloc(8),
-            spare: EvmMemory::default(),
+            memory: EvmMemory::default(),
+            precompile_filter: PrecompileFilter::default(),
         }
     }
 
     /// Uses `memory`'s allocation for the transactions to come (its contents and limit are
     /// replaced: each transaction starts empty, with the context's configured limit).
     pub fn with_memory(mut self, memory: Memory) -> Self {
-        self.spare = EvmMemory::new(memory);
+        self.memory = EvmMemory::new(memory);
         self
     }
 
     /// The memory between transactions (empty; its allocation is what the next transaction
     /// reuses).
     pub fn memory(&self) -> core::cell::Ref<'_, Memory> {
-        self.spare.memory()
+        self.memory.memory()
     }
 
     /// Gives back the context and the memory.
     pub fn into_parts(self) -> (CTX, Memory) {
-        (self.ctx, self.spare.into_inner())
+        (self.ctx, self.memory.into_inner())
     }
 }
 
 impl<CTX: ContextTr, INST, PRECOMPILES> MemoryEvm<CTX, INST, PRECOMPILES> {
-    /// The memory for a transaction's first frame: the spare one, emptied, with the limit the
+    /// Readies the memory for a transaction's first frame: emptied, with the limit the
     /// context's configuration sets (`Cfg::memory_limit`, the limit revm's `SharedMemory`
     /// enforces: see [`config_for_limit`]).
-    fn memory_for_transaction(&mut self) -> EvmMemory {
-        let mut memory = core::mem::take(&mut self.spare);
+    fn prepare_memory(&mut self) {
         let config = config_for_limit(self.ctx.cfg().memory_limit());
-        let inner = memory.memory_mut();
-        if inner.limit() == config.memory_limit {
-            inner.reset();
+        let memory = self.memory.memory_mut();
+        if memory.limit() == config.memory_limit {
+            memory.reset();
         } else {
-            let buffer = core::mem::take(inner).into_buffer();
+            let buffer = core::mem::take(memory).into_buffer();
             // Only the limit changes; a configuration from `config_for_limit` is valid and
             // reserves nothing, so this cannot fail.
-            *inner = Memory::with_buffer(buffer, config).unwrap_or_default();
+            *memory = Memory::with_buffer(buffer, config).unwrap_or_default();
         }
-        memory
-    }
-
-    /// Keeps `memory` for the next transaction.
-    fn keep_memory(&mut self, mut memory: EvmMemory) {
-        memory.memory_mut().reset();
-        self.spare = memory;
     }
 }
 
@@ -186,14 +213,27 @@ where
     /// the new frame, or stays where it was when no frame starts.
     fn frame_init(
         &mut self,
-        frame_input: FrameInit,
+        mut frame_input: FrameInit,
     ) -> Result<FrameInitResult<'_, MemoryFrame>, ContextDbError<CTX>> {
         let is_first = self.frame_stack.index().is_none();
-        let mut memory = if is_first {
-            self.memory_for_transaction()
+        if is_first {
+            self.prepare_memory();
+            self.precompile_filter
+                .refresh(self.precompiles.warm_addresses());
         } else {
-            core::mem::take(&mut self.frame_stack.get().interpreter.memory)
-        };
+            let caller_memory = &mut self.frame_stack.get().interpreter.memory;
+            if let FrameInput::Call(inputs) = &mut frame_input.frame_input {
+                if matches!(inputs.input, CallInput::SharedBuffer(_))
+                    && self.precompile_filter.may_contain(&inputs.bytecode_address)
+                    && self.precompiles.contains(&inputs.bytecode_address)
+                {
+                    let input =
+                        core::mem::replace(&mut inputs.input, CallInput::Bytes(Bytes::new()));
+                    inputs.input = precompile_arguments(input, caller_memory);
+                }
+            }
+            core::mem::swap(&mut self.memory, caller_memory);
+        }
         let new_frame = if is_first {
             self.frame_stack.start_init()
         } else {
@@ -204,7 +244,7 @@ where
             &mut self.ctx,
             &mut self.precompiles,
             frame_input,
-            &mut memory,
+            &mut self.memory,
         );
         match started {
             Ok(ItemOrResult::Item(token)) => {
@@ -218,17 +258,24 @@ where
                 }
                 Ok(ItemOrResult::Item(self.frame_stack.get()))
             }
-            other => {
-                // No frame started: the memory goes back where it came from, unchanged.
-                if is_first {
-                    self.keep_memory(memory);
-                } else {
-                    self.frame_stack.get().interpreter.memory = memory;
+            Ok(ItemOrResult::Result(result)) => {
+                // No frame started: the memory goes back to the caller, unchanged.
+                if !is_first {
+                    core::mem::swap(
+                        &mut self.memory,
+                        &mut self.frame_stack.get().interpreter.memory,
+                    );
                 }
-                other.map(|started| match started {
-                    ItemOrResult::Result(result) => ItemOrResult::Result(result),
-                    ItemOrResult::Item(_) => unreachable!("matched above"),
-                })
+                Ok(ItemOrResult::Result(result))
+            }
+            Err(error) => {
+                if !is_first {
+                    core::mem::swap(
+                        &mut self.memory,
+                        &mut self.frame_stack.get().interpreter.memory,
+                    );
+                }
+                Err(error)
             }
         }
     }
@@ -241,11 +288,13 @@ where
             self.instruction.gas_table(),
             &mut self.ctx,
         );
-        let next = frame.process_next_action::<_, ContextDbError<CTX>>(&mut self.ctx, action)?;
-        if next.is_result() {
-            frame.set_finished(true);
-        }
-        Ok(next)
+        frame
+            .process_next_action::<_, ContextDbError<CTX>>(&mut self.ctx, action)
+            .inspect(|next| {
+                if next.is_result() {
+                    frame.set_finished(true);
+                }
+            })
     }
 
     /// Pops the finished frame, whose memory goes back to its caller with the child context
@@ -254,16 +303,26 @@ where
         &mut self,
         result: FrameResult,
     ) -> Result<Option<FrameResult>, ContextDbError<CTX>> {
-        if self.frame_stack.get().is_finished() {
-            let memory = self.frame_stack.get().release_memory().map_err(|e| {
-                ContextDbError::<CTX>::from_string(format!("closing a frame's memory: {e}"))
-            })?;
+        let frame = self.frame_stack.get();
+        if frame.is_finished() {
+            core::mem::swap(&mut self.memory, &mut frame.interpreter.memory);
+            if let Some(checkpoint) = frame.take_memory_checkpoint() {
+                self.memory
+                    .memory_mut()
+                    .exit_child(checkpoint)
+                    .map_err(|e| {
+                        ContextDbError::<CTX>::from_string(format!("closing a frame's memory: {e}"))
+                    })?;
+            }
             self.frame_stack.pop();
             if self.frame_stack.index().is_none() {
-                self.keep_memory(memory);
+                self.memory.memory_mut().reset();
                 return Ok(Some(result));
             }
-            self.frame_stack.get().interpreter.memory = memory;
+            core::mem::swap(
+                &mut self.memory,
+                &mut self.frame_stack.get().interpreter.memory,
+            );
         }
         if self.frame_stack.index().is_none() {
             return Ok(Some(result));

@@ -25,7 +25,6 @@ use revm_handler::{
     handle_reservoir_remaining_gas, return_create, CallFrame, CreateFrame, FrameData,
     FrameInitOrResult, FrameResult, FrameTr, ItemOrResult, PrecompileProvider,
 };
-use revm_interpreter::interpreter::{ExtBytecode, InputsImpl};
 use revm_interpreter::interpreter_action::FrameInit;
 use revm_interpreter::interpreter_types::{MemoryTr, ReturnData};
 use revm_interpreter::{
@@ -86,6 +85,35 @@ struct FrameStart {
     interpreter: InterpreterStart,
 }
 
+/// Starts the frame `start` describes in `this`: a child context for it (unless it is the first
+/// frame), its fields, its interpreter, and the memory moved in from `memory` (which is left
+/// with the pooled frame's empty one).
+#[inline(always)]
+fn start_frame<ERROR: FromStringError>(
+    mut this: OutFrame<'_, MemoryFrame>,
+    memory: &mut EvmMemory,
+    start: FrameStart,
+) -> Result<ItemOrResult<FrameToken, FrameResult>, ERROR> {
+    let memory_checkpoint = if start.depth == 0 {
+        None
+    } else {
+        let checkpoint = memory.memory_mut().enter_child().map_err(|e| {
+            ERROR::from_string(format!("cannot open the memory of a new frame: {e}"))
+        })?;
+        Some(checkpoint)
+    };
+    let frame = this.get(MemoryFrame::idle);
+    frame.data = start.data;
+    frame.input = start.input;
+    frame.depth = start.depth;
+    frame.checkpoint = start.checkpoint;
+    frame.is_finished = false;
+    frame.memory_checkpoint = memory_checkpoint;
+    reset_interpreter(&mut frame.interpreter, start.interpreter);
+    core::mem::swap(&mut frame.interpreter.memory, memory);
+    Ok(ItemOrResult::Item(this.consume()))
+}
+
 impl MemoryFrame {
     /// A frame that allocates nothing, for the frame stack's pool.
     pub fn idle() -> Self {
@@ -121,6 +149,10 @@ impl MemoryFrame {
     /// context unless `frame_init.depth` is 0, and `memory` is left with the pooled frame's
     /// empty one; otherwise `memory` keeps it, unchanged.
     ///
+    /// A CALL's arguments stay in the caller's memory (`CallInput::SharedBuffer`), where the new
+    /// frame reads them; a precompile reads them from revm's own shared buffer instead, so a
+    /// CALL to a precompile must carry them as bytes ([`precompile_arguments`] makes them).
+    ///
     /// # Errors
     /// A database error, a precompile provider's error, or the allocator refusing the new
     /// context's bookkeeping.
@@ -139,57 +171,23 @@ impl MemoryFrame {
         let FrameInit {
             depth, frame_input, ..
         } = frame_init;
-        let start = match frame_input {
+        match frame_input {
             FrameInput::Call(inputs) => {
-                call_start::<CTX, PRECOMPILES, ERROR>(ctx, precompiles, depth, inputs, memory)?
+                call_start::<CTX, PRECOMPILES, ERROR>(this, ctx, precompiles, depth, inputs, memory)
             }
-            FrameInput::Create(inputs) => create_start::<CTX, ERROR>(ctx, depth, inputs)?,
-            FrameInput::Empty => {
-                return Err(ERROR::from_string(
-                    "a frame was asked for with empty inputs".into(),
-                ))
+            FrameInput::Create(inputs) => {
+                create_start::<CTX, ERROR>(this, ctx, depth, inputs, memory)
             }
-        };
-        let start = match start {
-            ItemOrResult::Item(start) => start,
-            ItemOrResult::Result(result) => return Ok(ItemOrResult::Result(result)),
-        };
-        let memory_checkpoint = if depth == 0 {
-            None
-        } else {
-            let checkpoint = memory.memory_mut().enter_child().map_err(|e| {
-                ERROR::from_string(format!("cannot open the memory of a new frame: {e}"))
-            })?;
-            Some(checkpoint)
-        };
-        let mut this = this;
-        let frame = this.get(Self::idle);
-        frame.data = start.data;
-        frame.input = start.input;
-        frame.depth = start.depth;
-        frame.checkpoint = start.checkpoint;
-        frame.is_finished = false;
-        frame.memory_checkpoint = memory_checkpoint;
-        reset_interpreter(&mut frame.interpreter, start.interpreter);
-        core::mem::swap(&mut frame.interpreter.memory, memory);
-        Ok(ItemOrResult::Item(this.consume()))
+            FrameInput::Empty => Err(ERROR::from_string(
+                "a frame was asked for with empty inputs".into(),
+            )),
+        }
     }
 
-    /// Takes the transaction's memory back from a finished frame, closing its child context:
-    /// the caller's memory is again exactly what it was when the frame started.
-    ///
-    /// # Errors
-    /// When the frame's memory checkpoint is not the innermost open context (a broken frame
-    /// stack); nothing changes then.
-    pub(crate) fn release_memory(&mut self) -> Result<EvmMemory, crate::MemoryError> {
-        if let Some(checkpoint) = self.memory_checkpoint {
-            self.interpreter
-                .memory
-                .memory_mut()
-                .exit_child(checkpoint)?;
-            self.memory_checkpoint = None;
-        }
-        Ok(core::mem::take(&mut self.interpreter.memory))
+    /// The child context the frame runs in, taken (`None` for the first frame): what closes it
+    /// when the frame has ended.
+    pub(crate) fn take_memory_checkpoint(&mut self) -> Option<Checkpoint> {
+        self.memory_checkpoint.take()
     }
 
     /// Turns what the interpreter stopped with into a new frame to start or this frame's
@@ -316,15 +314,29 @@ impl MemoryFrame {
     }
 }
 
+/// The arguments of a CALL to a precompile, as bytes: revm's precompile providers read a
+/// `CallInput::SharedBuffer` from revm's own shared buffer, which this memory does not use.
+/// `memory` is the caller's; other inputs are returned as they are.
+pub fn precompile_arguments(input: CallInput, memory: &EvmMemory) -> CallInput {
+    match input {
+        CallInput::SharedBuffer(range) => {
+            CallInput::Bytes(Bytes::copy_from_slice(&memory.global_slice(range)))
+        }
+        bytes => bytes,
+    }
+}
+
 /// The checks and effects before a CALL frame starts: call depth, journal checkpoint, value
 /// transfer, precompiles, empty code.
+#[inline(always)]
 fn call_start<CTX, PRECOMPILES, ERROR>(
+    this: OutFrame<'_, MemoryFrame>,
     ctx: &mut CTX,
     precompiles: &mut PRECOMPILES,
     depth: usize,
-    mut inputs: Box<CallInputs>,
-    memory: &EvmMemory,
-) -> Result<ItemOrResult<FrameStart, FrameResult>, ERROR>
+    inputs: Box<CallInputs>,
+    memory: &mut EvmMemory,
+) -> Result<ItemOrResult<FrameToken, FrameResult>, ERROR>
 where
     CTX: ContextTr,
     PRECOMPILES: PrecompileProvider<CTX, Output = InterpreterResult>,
@@ -354,12 +366,6 @@ where
         }
     }
 
-    if precompiles.contains(&inputs.bytecode_address) {
-        if let CallInput::SharedBuffer(range) = &inputs.input {
-            let arguments = Bytes::copy_from_slice(&memory.global_slice(range.clone()));
-            inputs.input = CallInput::Bytes(arguments);
-        }
-    }
     if let Some(result) = precompiles.run(ctx, &inputs).map_err(ERROR::from_string)? {
         let mut logs = Vec::new();
         if result.result.is_ok() {
@@ -382,38 +388,44 @@ where
         return Ok(ended(InstructionResult::Stop, &inputs));
     }
     let interpreter = InterpreterStart {
-        bytecode: ExtBytecode::new_with_hash(code, code_hash),
-        input: InputsImpl {
-            target_address: inputs.target_address,
-            caller_address: inputs.caller,
-            bytecode_address: Some(inputs.bytecode_address),
-            input: inputs.input.clone(),
-            call_value: inputs.value.get(),
-            depth,
-        },
+        code,
+        code_hash: Some(code_hash),
+        target_address: inputs.target_address,
+        caller_address: inputs.caller,
+        bytecode_address: Some(inputs.bytecode_address),
+        input: inputs.input.clone(),
+        call_value: inputs.value.get(),
+        depth,
         is_static: inputs.is_static,
         spec_id: ctx.cfg().spec().into(),
         gas_limit: inputs.gas_limit,
         reservoir: inputs.reservoir,
     };
-    Ok(ItemOrResult::Item(FrameStart {
-        data: FrameData::Call(CallFrame {
-            return_memory_range: inputs.return_memory_offset.clone(),
-        }),
-        input: FrameInput::Call(inputs),
-        depth,
-        checkpoint,
-        interpreter,
-    }))
+    start_frame(
+        this,
+        memory,
+        FrameStart {
+            data: FrameData::Call(CallFrame {
+                return_memory_range: inputs.return_memory_offset.clone(),
+            }),
+            input: FrameInput::Call(inputs),
+            depth,
+            checkpoint,
+            interpreter,
+        },
+    )
 }
 
 /// The checks and effects before a CREATE frame starts: call depth, the creator's balance and
 /// nonce, the new address, and the account's creation under a journal checkpoint.
+#[inline(always)]
 fn create_start<CTX, ERROR>(
+    this: OutFrame<'_, MemoryFrame>,
     ctx: &mut CTX,
     depth: usize,
     inputs: Box<CreateInputs>,
-) -> Result<ItemOrResult<FrameStart, FrameResult>, ERROR>
+    memory: &mut EvmMemory,
+) -> Result<ItemOrResult<FrameToken, FrameResult>, ERROR>
 where
     CTX: ContextTr,
     ERROR: From<DbError<CTX>> + FromStringError,
@@ -456,28 +468,28 @@ where
     };
 
     let interpreter = InterpreterStart {
-        bytecode: ExtBytecode::new_with_optional_hash(
-            Bytecode::new_legacy(inputs.init_code().clone()),
-            init_code_hash,
-        ),
-        input: InputsImpl {
-            target_address: created_address,
-            caller_address: inputs.caller(),
-            bytecode_address: None,
-            input: CallInput::Bytes(Bytes::new()),
-            call_value: inputs.value(),
-            depth,
-        },
+        code: Bytecode::new_legacy(inputs.init_code().clone()),
+        code_hash: init_code_hash,
+        target_address: created_address,
+        caller_address: inputs.caller(),
+        bytecode_address: None,
+        input: CallInput::Bytes(Bytes::new()),
+        call_value: inputs.value(),
+        depth,
         is_static: false,
         spec_id: spec,
         gas_limit: inputs.gas_limit(),
         reservoir: inputs.reservoir(),
     };
-    Ok(ItemOrResult::Item(FrameStart {
-        data: FrameData::Create(CreateFrame { created_address }),
-        input: FrameInput::Create(inputs),
-        depth,
-        checkpoint,
-        interpreter,
-    }))
+    start_frame(
+        this,
+        memory,
+        FrameStart {
+            data: FrameData::Create(CreateFrame { created_address }),
+            input: FrameInput::Create(inputs),
+            depth,
+            checkpoint,
+            interpreter,
+        },
+    )
 }

@@ -2,8 +2,9 @@
 //! runtime flags) with [`EvmMemory`] as the memory.
 
 use revm_interpreter::interpreter::{ExtBytecode, InputsImpl, ReturnDataImpl, RuntimeFlags, Stack};
-use revm_interpreter::{Gas, Interpreter, InterpreterAction, InterpreterTypes};
-use revm_primitives::hardfork::SpecId;
+use revm_interpreter::{CallInput, Gas, Interpreter, InterpreterAction, InterpreterTypes};
+use revm_primitives::{hardfork::SpecId, Address, Bytes, B256, U256};
+use revm_state::Bytecode;
 
 use super::memory::EvmMemory;
 
@@ -43,11 +44,19 @@ pub(crate) fn idle_interpreter() -> Interpreter<MemoryInterpreter> {
     }
 }
 
-/// Everything a frame's interpreter starts with, but its memory (which moves in separately).
+/// Everything a frame's interpreter starts with, but its memory (which moves in separately):
+/// small parts, so that the large ones (the analysed bytecode, the inputs) are built where they
+/// are stored.
 #[derive(Debug)]
 pub(crate) struct InterpreterStart {
-    pub(crate) bytecode: ExtBytecode,
-    pub(crate) input: InputsImpl,
+    pub(crate) code: Bytecode,
+    pub(crate) code_hash: Option<B256>,
+    pub(crate) target_address: Address,
+    pub(crate) caller_address: Address,
+    pub(crate) bytecode_address: Option<Address>,
+    pub(crate) input: CallInput,
+    pub(crate) call_value: U256,
+    pub(crate) depth: usize,
     pub(crate) is_static: bool,
     pub(crate) spec_id: SpecId,
     pub(crate) gas_limit: u64,
@@ -57,19 +66,27 @@ pub(crate) struct InterpreterStart {
 /// Readies a (possibly pooled) interpreter for a new frame, keeping its allocations: the stack
 /// is emptied (and given its full capacity on first use, which revm's stack operations rely
 /// on), the return data cleared, the gas set to the frame's limit and reservoir.
+#[inline(always)]
 pub(crate) fn reset_interpreter(
     interpreter: &mut Interpreter<MemoryInterpreter>,
     start: InterpreterStart,
 ) {
-    interpreter.bytecode = start.bytecode;
+    interpreter.bytecode = ExtBytecode::new_with_optional_hash(start.code, start.code_hash);
     interpreter.gas = Gas::new_with_regular_gas_and_reservoir(start.gas_limit, start.reservoir);
     if interpreter.stack.data().capacity() == 0 {
         interpreter.stack = Stack::new();
     } else {
         interpreter.stack.data_mut().clear();
     }
-    interpreter.return_data = ReturnDataImpl::default();
-    interpreter.input = start.input;
+    interpreter.return_data.0 = Bytes::new();
+    interpreter.input = InputsImpl {
+        target_address: start.target_address,
+        bytecode_address: start.bytecode_address,
+        caller_address: start.caller_address,
+        input: start.input,
+        call_value: start.call_value,
+        depth: start.depth,
+    };
     interpreter.runtime_flag = RuntimeFlags {
         is_static: start.is_static,
         spec_id: start.spec_id,

@@ -37,20 +37,20 @@ use crate::memory::Memory;
 /// ```
 #[derive(Debug, Default)]
 pub struct EvmMemory {
-    memory: RefCell<Memory>,
+    memory: Box<RefCell<Memory>>,
 }
 
 impl EvmMemory {
     /// Wraps `memory` (with whatever contexts it has open).
     pub fn new(memory: Memory) -> Self {
         Self {
-            memory: RefCell::new(memory),
+            memory: Box::new(RefCell::new(memory)),
         }
     }
 
     /// The memory inside.
     pub fn into_inner(self) -> Memory {
-        self.memory.into_inner()
+        (*self.memory).into_inner()
     }
 
     /// The memory inside, for reading (a runtime-checked borrow).

@@ -35,8 +35,8 @@ impl TestFile {
 /// sorted by report name; a file reachable from two roots is listed once.
 ///
 /// # Errors
-/// A root that does not exist, a directory that cannot be read, or a root that is a file but not
-/// a `.json` one.
+/// A root that does not exist, a directory that cannot be read, a directory root without any
+/// `.json` file, or a root that is a file but not a `.json` one.
 pub fn discover(roots: &[PathBuf]) -> Result<Vec<TestFile>, String> {
     if roots.is_empty() {
         return Err("no path given".to_string());
@@ -54,6 +54,9 @@ pub fn discover(roots: &[PathBuf]) -> Result<Vec<TestFile>, String> {
         let mut found = Vec::new();
         if meta.is_dir() {
             walk(root, root, 0, &mut found)?;
+            if found.is_empty() {
+                return Err(format!("no .json file under `{}`", root.display()));
+            }
         } else if is_json(root) {
             let name = root
                 .file_name()

@@ -671,9 +671,12 @@ fn discovery_is_sorted_relative_and_refuses_missing_or_empty_paths() {
         .contains("does not exist"));
     let empty = temp_dir("discover-empty");
     write(&empty, "notes.txt", "");
-    assert!(run_paths(&[empty], &stock(), &config())
+    assert!(run_paths(std::slice::from_ref(&empty), &stock(), &config())
         .unwrap_err()
         .contains("no .json file"));
+    // Every path given must hold test files.
+    assert!(discover(&[dir.clone(), empty]).is_err());
+    assert!(discover(&[dir.join("a/readme.md")]).is_err());
     assert!(run_paths(&[dir], &[], &config()).is_err());
 }
 

@@ -1,5 +1,5 @@
-//! `conformance`: the seeded conformance campaign (ours vs revm vs the reference model) and the
-//! corpus workflows around it.
+//! `conformance`: the seeded conformance campaign (ours vs revm vs the reference model), the
+//! corpus workflows around it, and the ethereum/tests state-test runner.
 //!
 //! ```text
 //! cargo run --release --features harness --bin conformance                 # default campaign
@@ -8,11 +8,12 @@
 //! cargo run --release --features harness --bin conformance -- write-corpus
 //! cargo run --release --features harness --bin conformance -- cmin
 //! cargo run --release --features harness --bin conformance -- tmin diff_ops fuzz/artifacts/diff_ops/crash-…
+//! cargo run --release --features harness --bin conformance -- statetest ../shared/ethereum-tests
 //! ```
 //!
 //! Exit codes: 0 when every engine agreed (and, with `--check`, the committed report is up to
-//! date); 1 on a divergence, an unreadable corpus, a stale report or a failed `cargo fuzz`; 2 on
-//! bad arguments.
+//! date); 1 on a divergence, an unreadable corpus, a stale report, a failed `cargo fuzz`, a
+//! failed state test or a state-test path without test files; 2 on bad arguments.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,9 @@ use evm_memory::harness::campaign::{
     CampaignConfig, CORPUS_TARGETS, DEFAULT_MAX_INPUT_LEN, DEFAULT_MAX_REPORTED, DEFAULT_SEQUENCES,
 };
 use evm_memory::harness::report::{summary, write_report};
+use evm_memory::harness::statetest::{
+    default_jobs, engines_by_name, run_paths, RunConfig, ENGINE_NAMES,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -115,6 +119,9 @@ enum Cmd {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Run ethereum/tests GeneralStateTests files (as revm's `revme statetest` reads them)
+    /// through every engine: each checked against the files, the engines against each other.
+    Statetest(StatetestArgs),
     /// Write every named scenario to <corpus-dir>/<target>/<name>.
     WriteCorpus {
         /// The corpus root.
@@ -124,6 +131,33 @@ enum Cmd {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+#[derive(Args, Debug)]
+struct StatetestArgs {
+    /// State-test files or directories (searched recursively for *.json); reports name files
+    /// relative to these.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Where statetests.json and statetests.md go.
+    #[arg(long, default_value = "reports")]
+    out_dir: PathBuf,
+    /// Write no report.
+    #[arg(long, conflicts_with = "check")]
+    no_report: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Worker threads [default: the available cores].
+    #[arg(long, short, value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Engines to run, comma-separated, the first being the reference [default: all registered].
+    #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(ENGINE_NAMES))]
+    engines: Vec<String>,
+    /// Write nothing; compare the reports this run would write with the committed
+    /// <out-dir>/statetests.{json,md} and fail when they differ.
+    #[arg(long)]
+    check: bool,
 }
 
 fn parse_seed(s: &str) -> Result<u64, String> {
@@ -195,6 +229,7 @@ fn main() -> ExitCode {
             &tests_file,
             dry_run,
         ),
+        Some(Cmd::Statetest(args)) => statetest(&args),
         Some(Cmd::WriteCorpus {
             corpus_dir,
             dry_run,
@@ -297,6 +332,38 @@ fn run(args: &RunArgs) -> Result<bool, String> {
             }
         }
     } else {
+        let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+        println!("\nwrote {}", names.join(", "));
+    }
+    Ok(ok)
+}
+
+/// The state tests; `Ok(false)` on a failure or a stale committed report.
+fn statetest(args: &StatetestArgs) -> Result<bool, String> {
+    let engines = engines_by_name(&args.engines)?;
+    let config = RunConfig {
+        jobs: args.jobs.map_or_else(default_jobs, usize::from),
+        progress: !args.quiet,
+    };
+    let report = run_paths(&args.paths, &engines, &config)?;
+    print!("{}", report.summary_text());
+    print!("{}", report.failures_text());
+    let mut ok = report.passed();
+    if args.check {
+        match report.check_committed(&args.out_dir) {
+            Ok(()) => println!(
+                "\ncheck: the reports in {} are up to date",
+                args.out_dir.display()
+            ),
+            Err(diff) => {
+                ok = false;
+                eprintln!(
+                    "\ncheck FAILED: {diff}\nRegenerate with `cargo run --release --features harness --bin conformance -- statetest <same paths>`."
+                );
+            }
+        }
+    } else if !args.no_report {
+        let written = report.write(&args.out_dir)?;
         let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
         println!("\nwrote {}", names.join(", "));
     }

@@ -14,7 +14,10 @@
 //! * [`scenarios`] — named cases that seed the corpus;
 //! * [`vectors`] — named conformance vectors with expected observations;
 //! * [`campaign`] — the seeded conformance campaign behind the `conformance` command;
-//! * [`report`] — the campaign's JSON and Markdown reports and SVG figures.
+//! * [`report`] — the campaign's JSON and Markdown reports and SVG figures;
+//! * [`statetest`] — the ethereum/tests state-test runner behind `conformance statetest`:
+//!   whole transactions through revm's EVM (and any other engine registered there), checked
+//!   against the files' post-states and against each other.
 //!
 //! Fuzz targets, tests and the conformance campaign all call these same functions.
 
@@ -30,6 +33,7 @@ pub mod raw;
 pub mod report;
 pub mod reproducer;
 pub mod scenarios;
+pub mod statetest;
 pub mod vectors;
 
 pub use case::{child_gas, u, Case, Op, OpKind};

@@ -1,11 +1,12 @@
 //! Whole transactions through stock revm (`build_mainnet`, revm's `SharedMemory`) and through
 //! `MemoryEvm` (`build_memory_evm`, our memory), side by side in one run: a memory-heavy
 //! transaction set (deep CALL chains passing and returning data, CALL round trips, the identity
-//! precompile, large MCOPY and KECCAK256 regions, the MSTORE/MLOAD loop of a contract) and the
-//! state tests of `../shared/ethereum-tests` (or `EVM_MEMORY_STATETESTS`). Both EVMs are built
-//! once per workload and run the same transaction again and again (`transact`: execute and
-//! finalize, nothing committed), so the work measured is the EVM's, allocations reused as a
-//! node reuses them. Before measuring, each workload checks that both EVMs agree on the result.
+//! precompile, large MCOPY and KECCAK256 regions, the MSTORE/MLOAD loop of a contract), each EVM
+//! built once per workload and running the same transaction again and again (`transact`:
+//! execute and finalize, nothing committed), so the work measured is the EVM's, allocations
+//! reused as a node reuses them; and every case of the state tests of `../shared/ethereum-tests`
+//! (or `EVM_MEMORY_STATETESTS`), each on a fresh state with a fresh EVM, as the state-test
+//! runner runs them. Before measuring, each workload checks that both EVMs agree.
 //!
 //! Run: `cargo bench --features harness --bench evm && python3 benches/report.py` (the report
 //! takes both this suite's groups, `evm_*`, and the memory suite's).
@@ -15,10 +16,14 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use evm_memory::harness::asm::{op, Asm};
+use evm_memory::harness::statetest::{
+    discover, fresh_state, locate_statetests, prepare_cases, OursInRevm, PreparedCase,
+    StateTestEngine, StockRevm,
+};
 use evm_memory::revm::MemoryBuilder;
 use revm_context::{BlockEnv, CfgEnv, Context, TxEnv};
 use revm_database::{CacheDB, EmptyDB};
-use revm_handler::{ExecuteEvm, MainBuilder, MainContext};
+use revm_handler::{ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext};
 use revm_primitives::{hardfork::SpecId, Address, TxKind, U256};
 use revm_state::{AccountInfo, Bytecode};
 
@@ -240,6 +245,53 @@ fn memory_heavy(c: &mut Criterion) {
     }
 }
 
+/// Every runnable case of the state tests (`EVM_MEMORY_STATETESTS`, else
+/// `../shared/ethereum-tests`), each on a fresh pre-state with a freshly built EVM, as the
+/// state-test runner runs them (without computing the roots, which is the same work for both).
+fn state_tests(c: &mut Criterion) {
+    let dir = match locate_statetests() {
+        Ok(dir) => dir,
+        Err(why) => {
+            eprintln!("evm_statetests SKIPPED: {why}");
+            return;
+        }
+    };
+    let files = discover(&[dir]).expect("state-test files");
+    let cases: Vec<PreparedCase> = files
+        .iter()
+        .flat_map(|file| prepare_cases(file).expect("a state-test file"))
+        .collect();
+    for case in &cases {
+        let stock = StockRevm::new().execute(&case.cfg, &case.block, &case.tx, &case.prestate);
+        let ours = OursInRevm.execute(&case.cfg, &case.block, &case.tx, &case.prestate);
+        assert_eq!(ours, stock, "{}: the EVMs disagree", case.name);
+    }
+    let run = |case: &PreparedCase, ours: bool| {
+        let mut state = fresh_state(&case.prestate);
+        let ctx = Context::mainnet()
+            .with_cfg(case.cfg.clone())
+            .with_block(case.block.clone())
+            .with_tx(case.tx.clone())
+            .with_db(&mut state);
+        let result = if ours {
+            ctx.build_memory_evm().transact_commit(case.tx.clone())
+        } else {
+            ctx.build_mainnet().transact_commit(case.tx.clone())
+        };
+        black_box(result.is_ok());
+    };
+    let mut g = c.benchmark_group("evm_statetests");
+    g.throughput(Throughput::Elements(cases.len() as u64));
+    g.sample_size(20);
+    g.bench_function("ours", |b| {
+        b.iter(|| cases.iter().for_each(|case| run(case, true)))
+    });
+    g.bench_function("revm", |b| {
+        b.iter(|| cases.iter().for_each(|case| run(case, false)))
+    });
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .sample_size(30)
@@ -250,6 +302,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = memory_heavy
+    targets = memory_heavy, state_tests
 }
 criterion_main!(benches);

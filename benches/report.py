@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Writes reports/bench.md from the medians of the last `cargo bench --bench memory` run.
+"""Writes reports/bench.md from the medians of the last runs of both benchmark suites.
 
 Usage (from the repository root):
 
-    cargo bench --bench memory && python3 benches/report.py
+    cargo bench --bench memory && cargo bench --features harness --bench evm && \
+        python3 benches/report.py
 
 Reads `<target>/criterion/<group>/<function>/new/estimates.json` (`<target>` is
 $CARGO_TARGET_DIR, else ./target; `--criterion-dir DIR` overrides) and writes a table per
@@ -21,7 +22,10 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-COMMAND = "cargo bench --bench memory && python3 benches/report.py"
+COMMAND = (
+    "cargo bench --bench memory && cargo bench --features harness --bench evm && "
+    "python3 benches/report.py"
+)
 
 # (title, what is measured, [(group, label)], goal) where goal is None or
 # (numerator, denominator, bound) over the function names "ours", "revm", "memcpy".
@@ -112,6 +116,30 @@ WORKLOADS = [
         "`mcopy_with_gas` (MCOPY) and `slice_with_gas` (the KECCAK256 and RETURN reads).",
         [("mixed_contract", "mixed trace")],
         ("ours", "revm", 0.7),
+    ),
+    (
+        "8. Whole transactions in revm's EVM",
+        "`benches/evm.rs`: stock revm (`build_mainnet`, revm's `SharedMemory`) against "
+        "`MemoryEvm` (`build_memory_evm`, our memory and frames), each EVM built once per "
+        "workload and running the same transaction again and again (`transact`, nothing "
+        "committed). `call_chain`: a contract calls itself 1024 deep, each level copying its 1 KiB "
+        "of calldata, passing 1 KiB on and returning 1 KiB; `call_round_trips`: 1000 CALLs with "
+        "64 bytes out and 64 back; `identity`: 1000 STATICCALLs of the identity precompile, 256 "
+        "bytes with overlapping regions; `mcopy_1mib`: 8 MCOPYs of 1 MiB in a 2 MiB memory; "
+        "`keccak_256kib`: 8 KECCAK256s of 256 KiB; `word_loop`: 10 000 MSTORE+MLOAD pairs; "
+        "`statetests`: every case of the 89 state-test files of `../shared/ethereum-tests`, each on "
+        "a fresh pre-state with a freshly built EVM (as the state-test runner runs them, roots "
+        "aside). Both EVMs agree on every result before anything is measured.",
+        [
+            ("evm_call_chain", "CALL chain 1024 deep, 1 KiB each way"),
+            ("evm_call_round_trips", "1000 CALL round trips"),
+            ("evm_identity", "1000 identity-precompile calls"),
+            ("evm_mcopy_1mib", "8 × MCOPY 1 MiB"),
+            ("evm_keccak_256kib", "8 × KECCAK256 256 KiB"),
+            ("evm_word_loop", "10 000 MSTORE+MLOAD"),
+            ("evm_statetests", "797 state-test cases"),
+        ],
+        ("ours", "revm", 1.0),
     ),
 ]
 
@@ -344,10 +372,10 @@ def main():
 
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        "# evm-memory vs revm `SharedMemory`: benchmark report",
+        "# evm-memory vs revm `SharedMemory`, and `MemoryEvm` vs stock revm: benchmark report",
         "",
-        f"Generated {now} by `{args.command}` (suite: `benches/memory.rs`, traces: "
-        "`benches/traces/mod.rs`, report: `benches/report.py`).",
+        f"Generated {now} by `{args.command}` (suites: `benches/memory.rs` with traces "
+        "`benches/traces/mod.rs`, and `benches/evm.rs`; report: `benches/report.py`).",
         "",
         f"* Machine: {os.cpu_count()} logical CPUs ({cpu_model()}), "
         f"{platform.system()} {platform.machine()}; load average at report time "

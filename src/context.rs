@@ -55,9 +55,9 @@ impl Memory {
     /// [`MemoryError::OutOfMemory`] when the context stack cannot grow.
     #[inline]
     pub fn enter_child(&mut self) -> Result<Checkpoint, MemoryError> {
-        self.parents
-            .try_reserve(1)
-            .map_err(|_| MemoryError::OutOfMemory)?;
+        if self.parents.len() == self.parents.capacity() {
+            self.reserve_context()?;
+        }
         let serial = self.next_serial;
         self.next_serial += 1;
         let child = Context {
@@ -72,6 +72,15 @@ impl Memory {
             serial,
             depth: self.parents.len(),
         })
+    }
+
+    /// Makes room for one more open context (amortised, as `Vec` grows).
+    #[cold]
+    #[inline(never)]
+    fn reserve_context(&mut self) -> Result<(), MemoryError> {
+        self.parents
+            .try_reserve(1)
+            .map_err(|_| MemoryError::OutOfMemory)
     }
 
     /// Checks that `checkpoint` is the innermost open child context of this memory.

@@ -19,10 +19,10 @@ use revm_handler::{
 };
 use revm_interpreter::interpreter_action::FrameInit;
 use revm_interpreter::{CallInput, FrameInput, InterpreterResult};
-use revm_primitives::{Address, AddressSet, Bytes};
+use revm_primitives::{Address, AddressSet};
 use revm_state::EvmState;
 
-use super::frame::{precompile_arguments, MemoryFrame};
+use super::frame::{stage_precompile_arguments, MemoryFrame};
 use super::interpreter::MemoryInterpreter;
 use super::memory::{config_for_limit, EvmMemory};
 use crate::memory::Memory;
@@ -227,9 +227,7 @@ where
                     && self.precompile_filter.may_contain(&inputs.bytecode_address)
                     && self.precompiles.contains(&inputs.bytecode_address)
                 {
-                    let input =
-                        core::mem::replace(&mut inputs.input, CallInput::Bytes(Bytes::new()));
-                    inputs.input = precompile_arguments(input, caller_memory);
+                    stage_precompile_arguments(&mut inputs.input, caller_memory, self.ctx.local());
                 }
             }
             core::mem::swap(&mut self.memory, caller_memory);

@@ -18,7 +18,7 @@
 
 use revm_context_interface::journaled_state::account::JournaledAccountTr;
 use revm_context_interface::journaled_state::{JournalCheckpoint, JournalTr};
-use revm_context_interface::local::{FrameToken, OutFrame};
+use revm_context_interface::local::{FrameToken, LocalContextTr, OutFrame};
 use revm_context_interface::{context::take_error, result::FromStringError};
 use revm_context_interface::{Cfg, ContextTr, Database};
 use revm_handler::{
@@ -71,8 +71,11 @@ impl FrameTr for MemoryFrame {
 }
 
 impl Default for MemoryFrame {
+    /// A frame ready to run, its stack allocated (as revm's frame stack preallocates them).
     fn default() -> Self {
-        Self::idle()
+        let mut frame = Self::idle();
+        frame.interpreter.stack = revm_interpreter::interpreter::Stack::new();
+        frame
     }
 }
 
@@ -150,8 +153,9 @@ impl MemoryFrame {
     /// empty one; otherwise `memory` keeps it, unchanged.
     ///
     /// A CALL's arguments stay in the caller's memory (`CallInput::SharedBuffer`), where the new
-    /// frame reads them; a precompile reads them from revm's own shared buffer instead, so a
-    /// CALL to a precompile must carry them as bytes ([`precompile_arguments`] makes them).
+    /// frame reads them; a precompile reads them from revm's own shared buffer instead, so the
+    /// arguments of a CALL to a precompile must be staged there first
+    /// ([`stage_precompile_arguments`]).
     ///
     /// # Errors
     /// A database error, a precompile provider's error, or the allocator refusing the new
@@ -314,15 +318,28 @@ impl MemoryFrame {
     }
 }
 
-/// The arguments of a CALL to a precompile, as bytes: revm's precompile providers read a
-/// `CallInput::SharedBuffer` from revm's own shared buffer, which this memory does not use.
-/// `memory` is the caller's; other inputs are returned as they are.
-pub fn precompile_arguments(input: CallInput, memory: &EvmMemory) -> CallInput {
-    match input {
-        CallInput::SharedBuffer(range) => {
-            CallInput::Bytes(Bytes::copy_from_slice(&memory.global_slice(range)))
-        }
-        bytes => bytes,
+/// Stages the arguments of a CALL to a precompile where revm's precompile providers read them.
+///
+/// A provider reads a `CallInput::SharedBuffer` range from the context's shared buffer
+/// (`LocalContextTr::shared_memory_buffer`), which revm's own memory lives in and this memory
+/// does not use. The arguments (the range of the caller's memory, `memory`) are copied to the
+/// start of that buffer and `input` is pointed at them: one copy into a buffer that keeps its
+/// allocation, where copying them into new `Bytes` would allocate and free on every call.
+/// `Bytes` inputs are left as they are.
+///
+/// Only a precompile may be handed the staged range: a frame would read it from its caller's
+/// memory.
+pub fn stage_precompile_arguments<L: LocalContextTr>(
+    input: &mut CallInput,
+    memory: &EvmMemory,
+    local: &L,
+) {
+    if let CallInput::SharedBuffer(range) = input {
+        let arguments = memory.global_slice(range.clone());
+        let mut staged = local.shared_memory_buffer().borrow_mut();
+        staged.clear();
+        staged.extend_from_slice(&arguments);
+        *range = 0..arguments.len();
     }
 }
 

@@ -39,6 +39,6 @@ mod interpreter;
 mod memory;
 
 pub use evm::{MemoryBuilder, MemoryEvm, StockEvm};
-pub use frame::{precompile_arguments, MemoryFrame};
+pub use frame::{stage_precompile_arguments, MemoryFrame};
 pub use interpreter::MemoryInterpreter;
 pub use memory::{config_for_limit, EvmMemory};

@@ -1,28 +1,10 @@
 //! The engines state tests run through, and the one place they are registered.
 //!
-//! [`StockRevm`] is revm's own EVM (`build_mainnet`). Adding an engine takes two steps, both in
-//! this file:
-//!
-//! 1. an adapter, e.g. for an EVM built from the context by `MemoryEvm::new`:
-//!
-//!    ```ignore
-//!    /// revm's EVM with this crate's memory.
-//!    #[derive(Clone, Copy, Debug, Default)]
-//!    pub struct OursInRevm;
-//!
-//!    impl StateTestEngine for OursInRevm {
-//!        fn name(&self) -> &'static str {
-//!            "ours"
-//!        }
-//!        fn execute(&self, cfg: &CfgEnv, block: &BlockEnv, tx: &TxEnv, prestate: &CacheState) -> EngineRun {
-//!            execute_in_context(cfg, block, tx, prestate, |context, tx| {
-//!                crate::revm::MemoryEvm::new(context).transact_commit(tx)
-//!            })
-//!        }
-//!    }
-//!    ```
-//!
-//! 2. its name in [`ENGINE_NAMES`] and a line in [`engine_by_name`].
+//! [`StockRevm`] is revm's own EVM (`build_mainnet`, revm's `SharedMemory`); [`OursInRevm`]
+//! is the same EVM with this crate's memory ([`MemoryEvm`](crate::revm::MemoryEvm), built by
+//! `build_memory_evm`). Adding an engine takes an adapter (a type implementing
+//! [`StateTestEngine`], usually one call of [`execute_in_context`]), its name in
+//! [`ENGINE_NAMES`] and a line in [`engine_by_name`].
 //!
 //! Every registered engine runs every case by default (`--engines` picks some), the first one
 //! being the reference the others are compared with.
@@ -32,6 +14,7 @@ use revm_database::CacheState;
 use revm_handler::{ExecuteCommitEvm, MainBuilder};
 
 use super::engine::{execute_in_context, EngineRun, StateTestEngine};
+use crate::revm::MemoryBuilder;
 
 /// revm's stock EVM: the context built with revm's `build_mainnet`, the transaction committed
 /// with `transact_commit`.
@@ -77,13 +60,37 @@ impl StateTestEngine for StockRevm {
     }
 }
 
+/// revm's EVM with this crate's memory: the context built with `build_memory_evm`
+/// ([`MemoryEvm`](crate::revm::MemoryEvm)), the transaction committed with `transact_commit`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OursInRevm;
+
+impl StateTestEngine for OursInRevm {
+    fn name(&self) -> &'static str {
+        "ours"
+    }
+
+    fn execute(
+        &self,
+        cfg: &CfgEnv,
+        block: &BlockEnv,
+        tx: &TxEnv,
+        prestate: &CacheState,
+    ) -> EngineRun {
+        execute_in_context(cfg, block, tx, prestate, |context, tx| {
+            context.build_memory_evm().transact_commit(tx)
+        })
+    }
+}
+
 /// The names of the registered engines, in the order they run (the first is the reference).
-pub const ENGINE_NAMES: &[&str] = &["revm"];
+pub const ENGINE_NAMES: &[&str] = &["revm", "ours"];
 
 /// The registered engine called `name`.
 pub fn engine_by_name(name: &str) -> Option<Box<dyn StateTestEngine>> {
     match name {
         "revm" => Some(Box::new(StockRevm::new())),
+        "ours" => Some(Box::new(OursInRevm)),
         _ => None,
     }
 }
@@ -130,7 +137,7 @@ mod tests {
         assert!(engines_by_name(&["nope".into()])
             .err()
             .unwrap()
-            .contains("registered: revm"));
+            .contains("registered: revm, ours"));
         assert!(engines_by_name(&["revm".into(), "revm".into()]).is_err());
     }
 }

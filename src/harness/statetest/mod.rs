@@ -14,12 +14,14 @@
 //! * [`skips`] — files, forks and cases not run, each with its reason;
 //! * [`setup`] — configuration, block and transaction of a case, malformed values rejected;
 //! * [`engine`] — the [`StateTestEngine`] trait and [`EngineRun`];
-//! * [`engines`] — the adapters ([`StockRevm`]) and the registry ([`engines_by_name`]);
+//! * [`engines`] — the adapters ([`StockRevm`], [`OursInRevm`]) and the registry ([`engines_by_name`]);
 //! * [`roots`] — the logs hash and the post-state root;
 //! * [`check`] — a run against the file, two runs against each other;
 //! * [`outcome`] — what a file produced: counts, [`Failure`]s, [`Skip`]s;
 //! * [`runner`] — files over worker threads, cases through engines ([`run_paths`]);
 //! * [`report`] — [`StateTestReport`]: `statetests.json`, `statetests.md`, the summary;
+//! * [`prepared`] — cases set up once for replaying ([`prepare_cases`]) and where the state
+//!   tests live ([`locate_statetests`]);
 //! * `panics` (private) — a panic inside a case becomes that case's failure.
 //!
 //! ```no_run
@@ -39,6 +41,7 @@ pub mod engine;
 pub mod engines;
 pub mod outcome;
 mod panics;
+pub mod prepared;
 pub mod report;
 pub mod roots;
 pub mod runner;
@@ -51,8 +54,9 @@ mod tests;
 pub use check::{check_against_file, compare_runs, Mismatch};
 pub use discover::{discover, TestFile};
 pub use engine::{execute_in_context, fresh_state, EngineRun, StateTestContext, StateTestEngine};
-pub use engines::{engine_by_name, engines_by_name, StockRevm, ENGINE_NAMES};
+pub use engines::{engine_by_name, engines_by_name, OursInRevm, StockRevm, ENGINE_NAMES};
 pub use outcome::{CaseIndex, Failure, FailureKind, FileOutcome, Location, Skip};
+pub use prepared::{locate_statetests, prepare_cases, Located, PreparedCase};
 pub use report::{Counts, StateTestReport, REPORT_FILES};
 pub use roots::{cache_state_root, logs_root, state_root};
 pub use runner::{default_jobs, run_file, run_files, run_paths, run_suite, RunConfig};

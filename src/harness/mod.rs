@@ -7,6 +7,8 @@
 //! * [`case`] — the op model ([`Case`], [`Op`]);
 //! * [`generate`] — bytes to a valid case, biased toward the edges ([`decode`], [`encode`]);
 //! * [`engine`] and [`engines`] — one trait, one adapter file per engine;
+//! * [`evm`] — the bytecode-level differential: whole transactions through stock revm and
+//!   `MemoryEvm`, compared before every instruction;
 //! * [`observation`] — what every engine shows after each op, compared with `==`;
 //! * [`oracle`] — runs a case through the engines and reports the first divergence;
 //! * [`reproducer`] — a case as pasteable Rust;
@@ -26,6 +28,7 @@ pub mod campaign;
 pub mod case;
 pub mod engine;
 pub mod engines;
+pub mod evm;
 pub mod generate;
 pub mod observation;
 pub mod oracle;

@@ -17,14 +17,17 @@ use revm_handler::{
     EthPrecompiles, EvmTr, ExecuteCommitEvm, ExecuteEvm, FrameInitOrResult, FrameResult, Handler,
     ItemOrResult, MainnetHandler, PrecompileProvider,
 };
+use revm_interpreter::instructions::{GasTable, InstructionTable};
 use revm_interpreter::interpreter_action::FrameInit;
-use revm_interpreter::{CallInput, FrameInput, InterpreterResult};
+use revm_interpreter::interpreter_types::{Jumps, LoopControl};
+use revm_interpreter::{CallInput, FrameInput, Host, InterpreterAction, InterpreterResult};
 use revm_primitives::{Address, AddressSet};
 use revm_state::EvmState;
 
 use super::frame::{stage_precompile_arguments, MemoryFrame};
 use super::interpreter::MemoryInterpreter;
 use super::memory::{config_for_limit, EvmMemory};
+use super::step::{Step, StepHook};
 use crate::memory::Memory;
 
 /// An EVM whose frames run on one [`Memory`](crate::Memory) with isolated child contexts,
@@ -43,6 +46,7 @@ pub struct MemoryEvm<
     CTX,
     INST = EthInstructions<MemoryInterpreter, CTX>,
     PRECOMPILES = EthPrecompiles,
+    HOOK = (),
 > {
     /// The context: block, transaction, configuration, journal and database.
     pub ctx: CTX,
@@ -58,6 +62,11 @@ pub struct MemoryEvm<
     memory: EvmMemory,
     /// Which call targets can be precompiles, without a hash lookup for every call.
     precompile_filter: PrecompileFilter,
+    /// What looks at every instruction ([`StepHook`]; `()` for nothing).
+    pub hook: HOOK,
+    /// Deliberate bugs for the oracle's self-test (feature `harness` only; all off).
+    #[cfg(feature = "harness")]
+    pub faults: super::faults::Faults,
 }
 
 /// A cheap first test of "is this address a precompile": the largest precompile address of
@@ -130,14 +139,34 @@ impl<CTX, INST, PRECOMPILES> MemoryEvm<CTX, INST, PRECOMPILES> {
             frame_stack: FrameStack::new_prealloc(8),
             memory: EvmMemory::default(),
             precompile_filter: PrecompileFilter::default(),
+            hook: (),
+            #[cfg(feature = "harness")]
+            faults: super::faults::Faults::default(),
         }
     }
+}
 
+impl<CTX, INST, PRECOMPILES, HOOK> MemoryEvm<CTX, INST, PRECOMPILES, HOOK> {
     /// Uses `memory`'s allocation for the transactions to come (its contents and limit are
     /// replaced: each transaction starts empty, with the context's configured limit).
     pub fn with_memory(mut self, memory: Memory) -> Self {
         self.memory = EvmMemory::new(memory);
         self
+    }
+
+    /// The same EVM with `hook` looking at every instruction it runs (see [`StepHook`]).
+    pub fn with_step_hook<H: StepHook>(self, hook: H) -> MemoryEvm<CTX, INST, PRECOMPILES, H> {
+        MemoryEvm {
+            ctx: self.ctx,
+            instruction: self.instruction,
+            precompiles: self.precompiles,
+            frame_stack: self.frame_stack,
+            memory: self.memory,
+            precompile_filter: self.precompile_filter,
+            hook,
+            #[cfg(feature = "harness")]
+            faults: self.faults,
+        }
     }
 
     /// The memory between transactions (empty; its allocation is what the next transaction
@@ -152,7 +181,7 @@ impl<CTX, INST, PRECOMPILES> MemoryEvm<CTX, INST, PRECOMPILES> {
     }
 }
 
-impl<CTX: ContextTr, INST, PRECOMPILES> MemoryEvm<CTX, INST, PRECOMPILES> {
+impl<CTX: ContextTr, INST, PRECOMPILES, HOOK> MemoryEvm<CTX, INST, PRECOMPILES, HOOK> {
     /// Readies the memory for a transaction's first frame: emptied, with the limit the
     /// context's configuration sets (`Cfg::memory_limit`, the limit revm's `SharedMemory`
     /// enforces: see [`config_for_limit`]).
@@ -170,9 +199,10 @@ impl<CTX: ContextTr, INST, PRECOMPILES> MemoryEvm<CTX, INST, PRECOMPILES> {
     }
 }
 
-impl<CTX, INST, PRECOMPILES> EvmTr for MemoryEvm<CTX, INST, PRECOMPILES>
+impl<CTX, INST, PRECOMPILES, HOOK> EvmTr for MemoryEvm<CTX, INST, PRECOMPILES, HOOK>
 where
     CTX: ContextTr,
+    HOOK: StepHook,
     INST: InstructionProvider<Context = CTX, InterpreterTypes = MemoryInterpreter>,
     PRECOMPILES: PrecompileProvider<CTX, Output = InterpreterResult>,
 {
@@ -227,6 +257,8 @@ where
                     && self.precompile_filter.may_contain(&inputs.bytecode_address)
                     && self.precompiles.contains(&inputs.bytecode_address)
                 {
+                    #[cfg(feature = "harness")]
+                    self.faults.before_precompile(inputs, caller_memory);
                     stage_precompile_arguments(&mut inputs.input, caller_memory, self.ctx.local());
                 }
             }
@@ -281,11 +313,15 @@ where
     /// Runs the frame on top of the stack until it calls, creates or ends.
     fn frame_run(&mut self) -> Result<FrameInitOrResult<MemoryFrame>, ContextDbError<CTX>> {
         let frame = self.frame_stack.get();
-        let action = frame.interpreter.run_plain(
+        let (table, gas_table) = (
             self.instruction.instruction_table(),
             self.instruction.gas_table(),
-            &mut self.ctx,
         );
+        let action = if HOOK::ENABLED {
+            run_with_hook(frame, table, gas_table, &mut self.ctx, &mut self.hook)
+        } else {
+            frame.interpreter.run_plain(table, gas_table, &mut self.ctx)
+        };
         frame
             .process_next_action::<_, ContextDbError<CTX>>(&mut self.ctx, action)
             .inspect(|next| {
@@ -325,15 +361,52 @@ where
         if self.frame_stack.index().is_none() {
             return Ok(Some(result));
         }
+        #[cfg(feature = "harness")]
+        let kept = self.faults.revert_output_not_copied.then(|| {
+            super::faults::return_region_before(&result, &self.frame_stack.get().interpreter.memory)
+        });
         self.frame_stack
             .get()
             .return_result::<_, ContextDbError<CTX>>(&mut self.ctx, result)?;
+        #[cfg(feature = "harness")]
+        if let Some(Some((start, bytes))) = kept {
+            use revm_interpreter::interpreter_types::MemoryTr;
+            self.frame_stack.get().interpreter.memory.set(start, &bytes);
+        }
         Ok(None)
     }
 }
 
-impl<CTX, INST, PRECOMPILES> ExecuteEvm for MemoryEvm<CTX, INST, PRECOMPILES>
+/// revm's interpreter loop, one instruction at a time, showing `hook` the frame before each.
+fn run_with_hook<CTX: Host, HOOK: StepHook>(
+    frame: &mut MemoryFrame,
+    table: &InstructionTable<MemoryInterpreter, CTX>,
+    gas_table: &GasTable,
+    ctx: &mut CTX,
+    hook: &mut HOOK,
+) -> InterpreterAction {
+    let interpreter = &mut frame.interpreter;
+    loop {
+        hook.step(&Step {
+            depth: frame.depth,
+            code_address: interpreter.input.bytecode_address,
+            pc: interpreter.bytecode.pc(),
+            opcode: interpreter.bytecode.opcode(),
+            gas_remaining: interpreter.gas.remaining(),
+            memory: interpreter.memory.memory().as_slice(),
+        });
+        if let Err(stop) = interpreter.step(table, gas_table, ctx) {
+            if interpreter.bytecode.action().is_none() {
+                interpreter.halt(stop);
+            }
+            return interpreter.take_next_action();
+        }
+    }
+}
+
+impl<CTX, INST, PRECOMPILES, HOOK> ExecuteEvm for MemoryEvm<CTX, INST, PRECOMPILES, HOOK>
 where
+    HOOK: StepHook,
     CTX: ContextTr<Journal: JournalTr<State = EvmState>> + ContextSetters,
     INST: InstructionProvider<Context = CTX, InterpreterTypes = MemoryInterpreter>,
     PRECOMPILES: PrecompileProvider<CTX, Output = InterpreterResult>,
@@ -366,8 +439,9 @@ where
     }
 }
 
-impl<CTX, INST, PRECOMPILES> ExecuteCommitEvm for MemoryEvm<CTX, INST, PRECOMPILES>
+impl<CTX, INST, PRECOMPILES, HOOK> ExecuteCommitEvm for MemoryEvm<CTX, INST, PRECOMPILES, HOOK>
 where
+    HOOK: StepHook,
     CTX: ContextTr<Journal: JournalTr<State = EvmState>, Db: DatabaseCommit> + ContextSetters,
     INST: InstructionProvider<Context = CTX, InterpreterTypes = MemoryInterpreter>,
     PRECOMPILES: PrecompileProvider<CTX, Output = InterpreterResult>,

@@ -6,7 +6,9 @@
 //! * [`MemoryFrame`] — a CALL/CREATE frame on it: a child context per call, calldata read from
 //!   the caller's region in place, return data copied into the caller's return region;
 //! * [`MemoryEvm`], [`MemoryBuilder`] — the EVM revm's `MainnetHandler` runs, built from a
-//!   revm `Context` like revm's mainnet EVM, with `transact` / `transact_commit`.
+//!   revm `Context` like revm's mainnet EVM, with `transact` / `transact_commit`;
+//! * [`StepHook`], [`Step`] — what the EVM shows before every instruction (as revm's
+//!   `Inspector::step` does), for tracing and for comparing with revm step by step.
 //!
 //! The revm crates are those of one release, pinned exactly (`revm-interpreter =43.0.2`,
 //! `revm-handler =43.0.3`, …); this feature turns on their `memory_limit` feature, so that
@@ -34,11 +36,15 @@
 //! ```
 
 mod evm;
+#[cfg(feature = "harness")]
+pub mod faults;
 mod frame;
 mod interpreter;
 mod memory;
+mod step;
 
 pub use evm::{MemoryBuilder, MemoryEvm, StockEvm};
 pub use frame::{stage_precompile_arguments, MemoryFrame};
 pub use interpreter::MemoryInterpreter;
 pub use memory::{config_for_limit, EvmMemory};
+pub use step::{Step, StepHook};

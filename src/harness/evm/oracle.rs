@@ -1,0 +1,420 @@
+//! The bytecode-level oracle: one transaction through stock revm (watched by an `Inspector`)
+//! and through [`MemoryEvm`](crate::revm::MemoryEvm) (watched by its step hook), compared
+//! before every instruction (depth, pc, opcode, gas left, the running frame's memory size and
+//! contents) and at the end (status, gas used and refunded, output, logs, every account the
+//! transaction touched). Either engine panicking is a divergence too.
+//!
+//! [`EvmOracle::run`] reuses its recorders from run to run; on a divergence it runs both
+//! engines once more to capture the memory of the step where they first differ, for the
+//! report.
+
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use revm_context::{BlockEnv, CfgEnv, Context, TxEnv};
+use revm_context_interface::result::{ExecResultAndState, ExecutionResult, HaltReason};
+use revm_database::{CacheDB, EmptyDB};
+use revm_handler::{ExecuteEvm, MainBuilder, MainContext};
+use revm_inspector::InspectEvm;
+use revm_primitives::Address;
+use revm_state::EvmState;
+
+use super::trace::{Recorder, StepRecord};
+use crate::revm::faults::Faults;
+use crate::revm::{MemoryBuilder, Step};
+
+/// Most steps recorded per run: a bound on a run's cost, far above what generated programs do.
+pub const MAX_STEPS: usize = 1 << 20;
+
+/// A transaction and everything it runs on.
+#[derive(Clone, Debug)]
+pub struct TxSetup {
+    /// The accounts before the transaction.
+    pub db: CacheDB<EmptyDB>,
+    /// The configuration (spec, limits).
+    pub cfg: CfgEnv,
+    /// The block.
+    pub block: BlockEnv,
+    /// The transaction.
+    pub tx: TxEnv,
+}
+
+/// How one engine's run ended: the result (the error that rejected the transaction rendered),
+/// and the state change.
+type EngineEnd = Result<ExecResultAndState<ExecutionResult<HaltReason>, EvmState>, String>;
+
+/// What a run of both engines that agreed shows, for statistics.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Agreement {
+    /// Instructions compared (one per step of the trace).
+    pub steps: usize,
+    /// Instructions compared, by opcode.
+    pub by_opcode: Vec<(u8, usize)>,
+    /// Deepest frame reached.
+    pub max_depth: u32,
+    /// Largest frame memory seen.
+    pub max_memory: u32,
+    /// Whether the transaction succeeded (was not rejected, reverted or halted).
+    pub success: bool,
+}
+
+/// Where and how the two engines first differ.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Difference {
+    /// Before instruction `index` (0-based, counted over the whole transaction) the engines
+    /// show different states; `None` when one engine's trace had already ended.
+    Step {
+        /// Index of the first differing step.
+        index: usize,
+        /// Stock revm's step.
+        stock: Option<StepRecord>,
+        /// Our step.
+        ours: Option<StepRecord>,
+        /// The last step both showed alike.
+        agreed: Option<StepRecord>,
+        /// Stock revm's frame memory at the step.
+        stock_memory: Option<Vec<u8>>,
+        /// Our frame memory at the step.
+        ours_memory: Option<Vec<u8>>,
+    },
+    /// The traces agree but the results differ.
+    Result {
+        /// Stock revm's result.
+        stock: String,
+        /// Ours.
+        ours: String,
+    },
+    /// The traces and results agree but the state changes differ, account by account.
+    State {
+        /// Each differing account: address, stock revm's view, ours.
+        accounts: Vec<(Address, String, String)>,
+    },
+    /// An engine panicked.
+    Panic {
+        /// `revm` or `ours`.
+        engine: &'static str,
+        /// The panic message.
+        message: String,
+    },
+}
+
+/// A divergence: the difference and the traces' length, for the report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvmDivergence {
+    /// What differs.
+    pub difference: Difference,
+    /// Steps stock revm ran.
+    pub stock_steps: usize,
+    /// Steps we ran.
+    pub ours_steps: usize,
+}
+
+/// Runs transactions through both engines and compares them; keeps its buffers between runs.
+#[derive(Debug)]
+pub struct EvmOracle {
+    stock: Recorder,
+    ours: Recorder,
+    /// Deliberate bugs given to `MemoryEvm` (the oracle's self-test; all off by default).
+    pub faults: Faults,
+}
+
+impl Default for EvmOracle {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EvmOracle {
+    /// An oracle with empty recorders.
+    pub fn new() -> Self {
+        Self {
+            stock: Recorder::new(MAX_STEPS),
+            ours: Recorder::new(MAX_STEPS),
+            faults: Faults::default(),
+        }
+    }
+
+    /// Runs `setup` through stock revm and `MemoryEvm` and compares them step by step and at
+    /// the end.
+    ///
+    /// # Errors
+    /// The first [`EvmDivergence`].
+    pub fn run(&mut self, setup: &TxSetup) -> Result<Agreement, Box<EvmDivergence>> {
+        self.stock.clear();
+        self.ours.clear();
+        let (stock, ours) = self.run_both(setup);
+        let divergence = |oracle: &Self, difference| {
+            Box::new(EvmDivergence {
+                difference,
+                stock_steps: oracle.stock.steps.len(),
+                ours_steps: oracle.ours.steps.len(),
+            })
+        };
+        let (stock, ours) = match (stock, ours) {
+            (Err(message), _) => {
+                return Err(divergence(
+                    self,
+                    Difference::Panic {
+                        engine: "revm",
+                        message,
+                    },
+                ))
+            }
+            (_, Err(message)) => {
+                return Err(divergence(
+                    self,
+                    Difference::Panic {
+                        engine: "ours",
+                        message,
+                    },
+                ))
+            }
+            (Ok(stock), Ok(ours)) => (stock, ours),
+        };
+        if let Some(index) = first_difference(&self.stock.steps, &self.ours.steps) {
+            let difference = self.step_difference(setup, index);
+            return Err(divergence(self, difference));
+        }
+        let (stock_result, ours_result) = (
+            stock.as_ref().map(|r| &r.result),
+            ours.as_ref().map(|r| &r.result),
+        );
+        if stock_result != ours_result {
+            return Err(divergence(
+                self,
+                Difference::Result {
+                    stock: format!("{stock_result:?}"),
+                    ours: format!("{ours_result:?}"),
+                },
+            ));
+        }
+        if let (Ok(stock), Ok(ours)) = (&stock, &ours) {
+            let accounts = state_differences(&stock.state, &ours.state);
+            if !accounts.is_empty() {
+                return Err(divergence(self, Difference::State { accounts }));
+            }
+        }
+        Ok(self.agreement(&stock))
+    }
+
+    /// Both engines, each run caught: a panic becomes its message.
+    fn run_both(
+        &mut self,
+        setup: &TxSetup,
+    ) -> (Result<EngineEnd, String>, Result<EngineEnd, String>) {
+        let faults = self.faults;
+        let stock = catch(|| run_stock(setup, &mut self.stock));
+        let ours = catch(|| run_ours(setup, faults, &mut self.ours));
+        (stock, ours)
+    }
+
+    /// Runs both again, keeping the memory of step `index`, and describes the difference.
+    fn step_difference(&mut self, setup: &TxSetup, index: usize) -> Difference {
+        let (stock, ours) = (
+            self.stock.steps.get(index).copied(),
+            self.ours.steps.get(index).copied(),
+        );
+        let agreed = index
+            .checked_sub(1)
+            .and_then(|i| self.stock.steps.get(i).copied());
+        let mut stock_rec = Recorder::new(index + 1);
+        let mut ours_rec = Recorder::new(index + 1);
+        stock_rec.capture_at(index);
+        ours_rec.capture_at(index);
+        let _ = catch(|| run_stock(setup, &mut stock_rec));
+        let _ = catch(|| run_ours(setup, self.faults, &mut ours_rec));
+        Difference::Step {
+            index,
+            stock,
+            ours,
+            agreed,
+            stock_memory: stock_rec.captured().map(<[u8]>::to_vec),
+            ours_memory: ours_rec.captured().map(<[u8]>::to_vec),
+        }
+    }
+
+    fn agreement(&self, end: &EngineEnd) -> Agreement {
+        let steps = &self.stock.steps;
+        let mut counts = [0usize; 256];
+        let (mut max_depth, mut max_memory) = (0, 0);
+        for step in steps {
+            counts[step.opcode as usize] += 1;
+            max_depth = max_depth.max(step.depth);
+            max_memory = max_memory.max(step.memory_len);
+        }
+        Agreement {
+            steps: steps.len(),
+            by_opcode: counts
+                .iter()
+                .enumerate()
+                .filter(|(_, &n)| n > 0)
+                .map(|(op, &n)| (op as u8, n))
+                .collect(),
+            max_depth,
+            max_memory,
+            success: matches!(end, Ok(r) if r.result.is_success()),
+        }
+    }
+}
+
+/// Runs `f`, turning a panic into its message.
+fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_string())
+    })
+}
+
+fn context(setup: &TxSetup) -> revm_handler::MainnetContext<CacheDB<EmptyDB>> {
+    Context::mainnet()
+        .with_db(setup.db.clone())
+        .with_cfg(setup.cfg.clone())
+        .with_block(setup.block.clone())
+}
+
+/// Stock revm with `recorder` as its inspector.
+fn run_stock(setup: &TxSetup, recorder: &mut Recorder) -> EngineEnd {
+    let mut evm = context(setup).build_mainnet_with_inspector(recorder);
+    evm.inspect_tx(setup.tx.clone()).map_err(|e| e.to_string())
+}
+
+/// `MemoryEvm` with `recorder` behind its step hook.
+fn run_ours(setup: &TxSetup, faults: Faults, recorder: &mut Recorder) -> EngineEnd {
+    let mut evm = context(setup)
+        .build_memory_evm()
+        .with_step_hook(|step: &Step<'_>| recorder.record_step(step));
+    evm.faults = faults;
+    evm.transact(setup.tx.clone()).map_err(|e| e.to_string())
+}
+
+/// Index of the first step where the traces differ (one ending before the other included).
+fn first_difference(a: &[StepRecord], b: &[StepRecord]) -> Option<usize> {
+    match a.iter().zip(b).position(|(x, y)| x != y) {
+        Some(i) => Some(i),
+        None if a.len() != b.len() => Some(a.len().min(b.len())),
+        None => None,
+    }
+}
+
+/// The accounts whose post-transaction state differs, sorted by address.
+fn state_differences(stock: &EvmState, ours: &EvmState) -> Vec<(Address, String, String)> {
+    let mut addresses: Vec<Address> = stock.keys().chain(ours.keys()).copied().collect();
+    addresses.sort();
+    addresses.dedup();
+    addresses
+        .into_iter()
+        .filter(|a| stock.get(a) != ours.get(a))
+        .map(|a| {
+            (
+                a,
+                format!("{:?}", stock.get(&a)),
+                format!("{:?}", ours.get(&a)),
+            )
+        })
+        .collect()
+}
+
+/// A step as one report line.
+fn step_line(step: &Option<StepRecord>) -> String {
+    match step {
+        None => "(no step: the trace had ended)".to_string(),
+        Some(s) => format!(
+            "depth={} code={} pc={} opcode={:#04x} ({}) gas={} memory_len={} memory_digest={:016x}",
+            s.depth,
+            s.code_address
+                .map_or_else(|| "init code".to_string(), |a| a.to_string()),
+            s.pc,
+            s.opcode,
+            opcode_name(s.opcode),
+            s.gas,
+            s.memory_len,
+            s.memory_digest
+        ),
+    }
+}
+
+/// The mnemonic of `opcode` (revm's table).
+pub fn opcode_name(opcode: u8) -> &'static str {
+    revm_bytecode::opcode::OpCode::name_by_op(opcode)
+}
+
+/// `bytes` in hex, long ones as head … tail around `focus`.
+fn hex_around(bytes: &[u8], focus: usize) -> String {
+    const SPAN: usize = 32;
+    let start = focus.saturating_sub(SPAN) & !31;
+    let end = (focus + SPAN).min(bytes.len());
+    let mut out = String::new();
+    if start > 0 {
+        out.push_str(&format!("[{start} bytes] … "));
+    }
+    for b in &bytes[start.min(bytes.len())..end] {
+        out.push_str(&format!("{b:02x}"));
+    }
+    if end < bytes.len() {
+        out.push_str(&format!(" … [{} more bytes]", bytes.len() - end));
+    }
+    out
+}
+
+impl fmt::Display for EvmDivergence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.difference {
+            Difference::Step {
+                index,
+                stock,
+                ours,
+                agreed,
+                stock_memory,
+                ours_memory,
+            } => {
+                writeln!(
+                    f,
+                    "DIVERGENCE before instruction #{index} (revm ran {} steps, ours {})",
+                    self.stock_steps, self.ours_steps
+                )?;
+                writeln!(f, "last agreed step: {}", step_line(agreed))?;
+                writeln!(f, "  [revm] {}", step_line(stock))?;
+                writeln!(f, "  [ours] {}", step_line(ours))?;
+                if let (Some(a), Some(b)) = (stock_memory, ours_memory) {
+                    let first = a
+                        .iter()
+                        .zip(b.iter())
+                        .position(|(x, y)| x != y)
+                        .unwrap_or(a.len().min(b.len()));
+                    writeln!(f, "first differing memory byte: {first}")?;
+                    writeln!(f, "  [revm] {}", hex_around(a, first))?;
+                    writeln!(f, "  [ours] {}", hex_around(b, first))?;
+                }
+                Ok(())
+            }
+            Difference::Result { stock, ours } => {
+                writeln!(
+                    f,
+                    "DIVERGENCE in the result ({} steps alike)",
+                    self.stock_steps
+                )?;
+                writeln!(f, "  [revm] {stock}")?;
+                writeln!(f, "  [ours] {ours}")
+            }
+            Difference::State { accounts } => {
+                writeln!(
+                    f,
+                    "DIVERGENCE in the state change ({} steps alike)",
+                    self.stock_steps
+                )?;
+                for (address, stock, ours) in accounts {
+                    writeln!(f, "account {address}:")?;
+                    writeln!(f, "  [revm] {stock}")?;
+                    writeln!(f, "  [ours] {ours}")?;
+                }
+                Ok(())
+            }
+            Difference::Panic { engine, message } => {
+                writeln!(f, "PANIC in {engine}: {message}")
+            }
+        }
+    }
+}

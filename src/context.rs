@@ -189,6 +189,7 @@ impl Memory {
     /// # Errors
     /// [`MemoryError::OutOfBounds`] when the destination is not inside the current context or
     /// a non-empty `global` reaches into it or past it. Nothing changes on error.
+    #[cfg(feature = "revm")]
     pub(crate) fn set_data_from_below(
         &mut self,
         memory_offset: usize,

@@ -15,6 +15,9 @@
 //! * [`vectors`] — named conformance vectors with expected observations;
 //! * [`campaign`] — the seeded conformance campaign behind the `conformance` command;
 //! * [`report`] — the campaign's JSON and Markdown reports and SVG figures;
+//! * [`evm`] — the program side of the bytecode-level target `diff_evm`: transactions over
+//!   generated contracts (biased toward memory), their byte format, bytecode, disassembly,
+//!   reproducers and named scenarios;
 //! * [`statetest`] — the ethereum/tests state-test runner behind `conformance statetest`:
 //!   whole transactions through revm's EVM (and any other engine registered there), checked
 //!   against the files' post-states and against each other.
@@ -26,6 +29,7 @@ pub mod campaign;
 pub mod case;
 pub mod engine;
 pub mod engines;
+pub mod evm;
 pub mod generate;
 pub mod observation;
 pub mod oracle;

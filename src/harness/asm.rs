@@ -20,6 +20,8 @@ pub use revm_bytecode::opcode as op;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Asm {
     code: Vec<u8>,
+    /// Zero is pushed as `PUSH1 0` (for forks before SHANGHAI, which have no PUSH0).
+    no_push0: bool,
 }
 
 /// A forward jump whose target is not known yet: [`Asm::jumpi_forward`] makes one and
@@ -32,6 +34,29 @@ impl Asm {
     /// An empty program.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty program for forks before SHANGHAI: zero is pushed as `PUSH1 0`, not PUSH0.
+    pub fn without_push0() -> Self {
+        Self {
+            code: Vec::new(),
+            no_push0: true,
+        }
+    }
+
+    /// An empty program for `spec`: [`without_push0`](Self::without_push0) before SHANGHAI.
+    pub fn for_spec(spec: revm_primitives::hardfork::SpecId) -> Self {
+        use revm_primitives::hardfork::SpecId;
+        if spec.is_enabled_in(SpecId::SHANGHAI) {
+            Self::new()
+        } else {
+            Self::without_push0()
+        }
+    }
+
+    /// The bytecode, taken out of the assembler.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.code
     }
 
     /// The bytecode so far.
@@ -66,12 +91,15 @@ impl Asm {
         self
     }
 
-    /// Pushes a big-endian value with the shortest PUSH that holds it (PUSH0 for zero).
+    /// Pushes a big-endian value with the shortest PUSH that holds it (PUSH0 for zero, or
+    /// `PUSH1 0` [`without_push0`](Self::without_push0)).
     pub fn push_bytes(mut self, value: &[u8]) -> Self {
         let first = value.iter().position(|&b| b != 0).unwrap_or(value.len());
         let value = &value[first..];
         assert!(value.len() <= 32, "a push holds at most 32 bytes");
-        if value.is_empty() {
+        if value.is_empty() && self.no_push0 {
+            self.code.extend_from_slice(&[op::PUSH1, 0]);
+        } else if value.is_empty() {
             self.code.push(op::PUSH0);
         } else {
             self.code.push(op::PUSH0 + value.len() as u8);
@@ -88,6 +116,16 @@ impl Asm {
     /// Pushes a 256-bit `value`.
     pub fn push_u256(self, value: U256) -> Self {
         self.push_bytes(&value.to_be_bytes::<32>())
+    }
+
+    /// Pushes the low `width` bytes of `value` with `PUSH<width>` (1 ..= 32, clamped), whatever
+    /// its size: a push of fixed length, for code whose layout must not depend on values.
+    pub fn push_fixed(mut self, width: u8, value: U256) -> Self {
+        let width = width.clamp(1, 32);
+        let bytes = value.to_be_bytes::<32>();
+        self.code.push(op::PUSH0 + width);
+        self.code.extend_from_slice(&bytes[32 - width as usize..]);
+        self
     }
 
     /// Pushes an address.
@@ -207,6 +245,16 @@ mod tests {
         ];
         expected.extend([0xff; 32]);
         assert_eq!(code.bytes(), &expected[..]);
+    }
+
+    #[test]
+    fn zero_without_push0_and_fixed_pushes() {
+        let code = Asm::without_push0().push(0).push(1);
+        assert_eq!(code.bytes(), [op::PUSH1, 0, op::PUSH1, 1]);
+        let code = Asm::new()
+            .push_fixed(2, U256::from(7))
+            .push_fixed(1, U256::MAX);
+        assert_eq!(code.bytes(), [op::PUSH2, 0, 7, op::PUSH1, 0xff]);
     }
 
     #[test]

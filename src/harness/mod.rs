@@ -7,8 +7,6 @@
 //! * [`case`] — the op model ([`Case`], [`Op`]);
 //! * [`generate`] — bytes to a valid case, biased toward the edges ([`decode`], [`encode`]);
 //! * [`engine`] and [`engines`] — one trait, one adapter file per engine;
-//! * [`evm`] — the bytecode-level differential: whole transactions through stock revm and
-//!   `MemoryEvm`, compared before every instruction;
 //! * [`observation`] — what every engine shows after each op, compared with `==`;
 //! * [`oracle`] — runs a case through the engines and reports the first divergence;
 //! * [`reproducer`] — a case as pasteable Rust;
@@ -17,6 +15,9 @@
 //! * [`vectors`] — named conformance vectors with expected observations;
 //! * [`campaign`] — the seeded conformance campaign behind the `conformance` command;
 //! * [`report`] — the campaign's JSON and Markdown reports and SVG figures;
+//! * [`evm`] — the bytecode-level differential `diff_evm`: transactions over generated
+//!   contracts (biased toward memory) through stock revm and `MemoryEvm`, compared before
+//!   every instruction;
 //! * [`statetest`] — the ethereum/tests state-test runner behind `conformance statetest`:
 //!   whole transactions through revm's EVM (and any other engine registered there), checked
 //!   against the files' post-states and against each other.

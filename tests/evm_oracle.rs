@@ -102,3 +102,96 @@ fn identity_output_before_input_is_caught() {
     let report = divergence.to_string();
     assert!(report.contains("DIVERGENCE before instruction"), "{report}");
 }
+
+mod generated {
+    use evm_memory::harness::campaign::SplitMix64;
+    use evm_memory::harness::evm::{
+        check_program, decode_program, program_report, program_setup, EvmOracle, SCENARIOS,
+    };
+    use evm_memory::revm::faults::Faults;
+
+    /// Random program inputs, deterministic for a seed.
+    fn inputs(seed: u64, n: usize) -> impl Iterator<Item = Vec<u8>> {
+        let mut rng = SplitMix64::new(seed);
+        (0..n).map(move |_| {
+            let len = 64 + rng.below(960) as usize;
+            let mut bytes = vec![0u8; len];
+            rng.fill(&mut bytes);
+            bytes
+        })
+    }
+
+    #[test]
+    fn every_named_scenario_agrees() {
+        for (name, spec) in SCENARIOS {
+            let agreement = check_program(&spec().compile());
+            assert!(!agreement.over_budget, "{name}: over the step budget");
+            eprintln!(
+                "{name}: {} steps, depth {}",
+                agreement.steps, agreement.max_depth
+            );
+        }
+    }
+
+    #[test]
+    fn random_programs_agree() {
+        let mut oracle = EvmOracle::new();
+        let (mut steps, mut programs) = (0, 0);
+        for input in inputs(0xD1FF, 300) {
+            let program = decode_program(&input).compile();
+            match oracle.run(&program_setup(&program)) {
+                Ok(a) => steps += a.steps,
+                Err(d) => panic!("{}", program_report(&program, &d)),
+            }
+            programs += 1;
+        }
+        eprintln!("{programs} programs, {steps} instructions compared");
+        assert!(steps > programs * 20);
+    }
+
+    /// Runs random programs with `faults` until the oracle reports a divergence; the number
+    /// of programs it took.
+    fn programs_to_catch(faults: Faults, bound: usize) -> Option<(usize, String)> {
+        let mut oracle = EvmOracle::new();
+        oracle.faults = faults;
+        for (i, input) in inputs(0xBAD, bound).enumerate() {
+            let program = decode_program(&input).compile();
+            if let Err(d) = oracle.run(&program_setup(&program)) {
+                return Some((i + 1, program_report(&program, &d)));
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn a_broken_memory_evm_is_caught_within_a_bounded_number_of_programs() {
+        for (name, faults) in [
+            (
+                "revert output not copied",
+                Faults {
+                    revert_output_not_copied: true,
+                    ..Faults::default()
+                },
+            ),
+            (
+                "identity output before input",
+                Faults {
+                    identity_output_before_input: true,
+                    ..Faults::default()
+                },
+            ),
+        ] {
+            let (n, report) = programs_to_catch(faults, 2_000)
+                .unwrap_or_else(|| panic!("{name}: not caught in 2,000 programs"));
+            eprintln!("{name}: caught after {n} programs");
+            assert!(
+                report.contains(">>"),
+                "{name}: no marked instruction:\n{report}"
+            );
+            assert!(
+                report.contains("fn diff_evm_repro()"),
+                "{name}: no reproducer"
+            );
+        }
+    }
+}

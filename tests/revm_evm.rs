@@ -526,3 +526,20 @@ fn memory_is_reused_across_transactions() {
         assert_eq!(*capacity.get_or_insert(now), now, "reallocated at {nonce}");
     }
 }
+
+/// A configured limit above the 4 GiB our memory can hold: an expansion past 4 GiB passes the
+/// limit check in both EVMs and fails on gas, with the same halt reason (found by `diff_evm`).
+#[test]
+fn limits_above_4_gib_fail_on_gas_as_in_revm() {
+    let greedy = Asm::new().push(1).push(0x2_0000_0000).op(op::MSTORE8);
+    for limit in [u64::MAX, 1 << 40, (1 << 32) + 32, 1 << 32] {
+        let mut config = cfg(SpecId::CANCUN);
+        config.memory_limit = limit;
+        let (result, _) = both(
+            db(&[(addr(0xAA), &greedy)]),
+            config,
+            tx_to(addr(0xAA), 1_000_000),
+        );
+        assert!(result.is_halt(), "{limit:#x}: {result:?}");
+    }
+}

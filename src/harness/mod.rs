@@ -58,6 +58,20 @@ pub fn fuzz_diff_small(data: &[u8]) {
     check_case(&decode_small(data));
 }
 
+/// The `diff_evm` fuzz target: the bytes as a generated program, run through stock revm and
+/// `MemoryEvm` and compared before every instruction (one oracle per thread, its buffers reused
+/// from input to input).
+pub fn fuzz_diff_evm(data: &[u8]) {
+    thread_local! {
+        static ORACLE: std::cell::RefCell<evm::EvmOracle> =
+            std::cell::RefCell::new(evm::EvmOracle::new());
+    }
+    let program = evm::decode_program(data).compile();
+    ORACLE.with(|oracle| {
+        evm::check_program_with(&mut oracle.borrow_mut(), &program);
+    });
+}
+
 /// The `memory_raw` fuzz target: our memory alone, unstructured input, invariants.
 pub fn fuzz_memory_raw(data: &[u8]) {
     drive_raw(data);

@@ -19,7 +19,7 @@ use revm_handler::{
 };
 use revm_interpreter::instructions::{GasTable, InstructionTable};
 use revm_interpreter::interpreter_action::FrameInit;
-use revm_interpreter::interpreter_types::{Jumps, LoopControl};
+use revm_interpreter::interpreter_types::{Jumps, LegacyBytecode, LoopControl};
 use revm_interpreter::{CallInput, FrameInput, Host, InterpreterAction, InterpreterResult};
 use revm_primitives::{Address, AddressSet};
 use revm_state::EvmState;
@@ -186,7 +186,9 @@ impl<CTX: ContextTr, INST, PRECOMPILES, HOOK> MemoryEvm<CTX, INST, PRECOMPILES, 
     /// context's configuration sets (`Cfg::memory_limit`, the limit revm's `SharedMemory`
     /// enforces: see [`config_for_limit`]).
     fn prepare_memory(&mut self) {
-        let config = config_for_limit(self.ctx.cfg().memory_limit());
+        let revm_limit = self.ctx.cfg().memory_limit();
+        self.memory.set_limit(revm_limit);
+        let config = config_for_limit(revm_limit);
         let memory = self.memory.memory_mut();
         if memory.limit() == config.memory_limit {
             memory.reset();
@@ -394,6 +396,8 @@ fn run_with_hook<CTX: Host, HOOK: StepHook>(
             opcode: interpreter.bytecode.opcode(),
             gas_remaining: interpreter.gas.remaining(),
             memory: interpreter.memory.memory().as_slice(),
+            stack: interpreter.stack.data(),
+            code: interpreter.bytecode.bytecode_slice(),
         });
         if let Err(stop) = interpreter.step(table, gas_table, ctx) {
             if interpreter.bytecode.action().is_none() {

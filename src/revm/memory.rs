@@ -35,42 +35,72 @@ use crate::memory::Memory;
 /// assert_eq!(&*memory.slice(32..64), &[0xAB; 32]);
 /// assert_eq!(memory.size(), 64);
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct EvmMemory {
-    memory: Box<RefCell<Memory>>,
+    /// Boxed, so that moving the memory from frame to frame moves a pointer.
+    slot: Box<Slot>,
+}
+
+/// What an [`EvmMemory`] holds.
+#[derive(Debug)]
+struct Slot {
+    memory: RefCell<Memory>,
+    /// The limit revm's `limit_reached` checks against: revm's configured limit, which may be
+    /// above what the memory itself can hold (see [`EvmMemory::set_limit`]).
+    limit: u64,
+}
+
+impl Default for EvmMemory {
+    fn default() -> Self {
+        Self::new(Memory::default())
+    }
 }
 
 impl EvmMemory {
-    /// Wraps `memory` (with whatever contexts it has open).
+    /// Wraps `memory` (with whatever contexts it has open); the limit revm checks is the
+    /// memory's own.
     pub fn new(memory: Memory) -> Self {
+        let limit = memory.limit();
         Self {
-            memory: Box::new(RefCell::new(memory)),
+            slot: Box::new(Slot {
+                memory: RefCell::new(memory),
+                limit,
+            }),
         }
     }
 
     /// The memory inside.
     pub fn into_inner(self) -> Memory {
-        (*self.memory).into_inner()
+        self.slot.memory.into_inner()
+    }
+
+    /// Sets the limit `limit_reached` checks against to revm's configured one
+    /// (`Cfg::memory_limit`). The memory's own limit is that one capped at 4 GiB
+    /// ([`config_for_limit`]); with a higher revm limit, an expansion past 4 GiB passes this
+    /// check, as in revm, and then fails on gas (it costs more than 2^45) or, given that much
+    /// gas, in `resize` — both a memory out-of-gas, as revm reports it.
+    pub fn set_limit(&mut self, revm_limit: u64) {
+        self.slot.limit = revm_limit;
     }
 
     /// The memory inside, for reading (a runtime-checked borrow).
     pub fn memory(&self) -> Ref<'_, Memory> {
-        self.memory.borrow()
+        self.slot.memory.borrow()
     }
 
     /// The memory inside, for any use (no runtime check: `&mut self` is proof enough).
     pub fn memory_mut(&mut self) -> &mut Memory {
-        self.memory.get_mut()
+        self.slot.memory.get_mut()
     }
 
     /// Takes the memory out, leaving an empty one (which allocates nothing) in its place.
     pub fn take(&mut self) -> Memory {
-        core::mem::take(self.memory.get_mut())
+        core::mem::take(self.slot.memory.get_mut())
     }
 
     /// Puts `memory` in, returning the one that was there.
     pub fn replace(&mut self, memory: Memory) -> Memory {
-        core::mem::replace(self.memory.get_mut(), memory)
+        core::mem::replace(self.slot.memory.get_mut(), memory)
     }
 }
 
@@ -98,7 +128,7 @@ impl MemoryTr for EvmMemory {
     #[inline]
     #[track_caller]
     fn set_data(&mut self, memory_offset: usize, data_offset: usize, len: usize, data: &[u8]) {
-        match self.memory.get_mut().slice_mut(memory_offset, len) {
+        match self.slot.memory.get_mut().slice_mut(memory_offset, len) {
             Ok(dst) => copy_padded(dst, data, data_offset),
             Err(e) => outside_context(
                 "set_data",
@@ -120,7 +150,7 @@ impl MemoryTr for EvmMemory {
         len: usize,
         data_range: Range<usize>,
     ) {
-        if let Err(e) = self.memory.get_mut().set_data_from_below(
+        if let Err(e) = self.slot.memory.get_mut().set_data_from_below(
             memory_offset,
             data_offset,
             len,
@@ -135,7 +165,7 @@ impl MemoryTr for EvmMemory {
     #[inline]
     #[track_caller]
     fn global_slice(&self, range: Range<usize>) -> Ref<'_, [u8]> {
-        Ref::map(self.memory.borrow(), |m| {
+        Ref::map(self.slot.memory.borrow(), |m| {
             if range.is_empty() {
                 return &[][..];
             }
@@ -148,7 +178,7 @@ impl MemoryTr for EvmMemory {
 
     #[inline]
     fn local_memory_offset(&self) -> usize {
-        self.memory.borrow().context_offset()
+        self.slot.memory.borrow().context_offset()
     }
 
     /// # Panics
@@ -156,7 +186,12 @@ impl MemoryTr for EvmMemory {
     #[inline]
     #[track_caller]
     fn set(&mut self, memory_offset: usize, data: &[u8]) {
-        match self.memory.get_mut().slice_mut(memory_offset, data.len()) {
+        match self
+            .slot
+            .memory
+            .get_mut()
+            .slice_mut(memory_offset, data.len())
+        {
             Ok(dst) => dst.copy_from_slice(data),
             Err(e) => outside_context(
                 "set",
@@ -168,7 +203,7 @@ impl MemoryTr for EvmMemory {
 
     #[inline]
     fn size(&self) -> usize {
-        self.memory.borrow().size()
+        self.slot.memory.borrow().size()
     }
 
     /// # Panics
@@ -179,7 +214,7 @@ impl MemoryTr for EvmMemory {
         if len == 0 {
             return;
         }
-        let memory = self.memory.get_mut();
+        let memory = self.slot.memory.get_mut();
         let end = destination.max(source).saturating_add(len);
         match memory.slice_mut(0, end) {
             Ok(context) => context.copy_within(source..source + len, destination),
@@ -192,7 +227,7 @@ impl MemoryTr for EvmMemory {
     #[inline]
     #[track_caller]
     fn slice(&self, range: Range<usize>) -> Ref<'_, [u8]> {
-        Ref::map(self.memory.borrow(), |m| {
+        Ref::map(self.slot.memory.borrow(), |m| {
             let len = range.end.saturating_sub(range.start);
             match m.slice(range.start, len) {
                 Ok(bytes) if range.start <= range.end => bytes,
@@ -206,15 +241,14 @@ impl MemoryTr for EvmMemory {
     /// `false`, with nothing changed, when the limit or the allocator refuses.
     #[inline]
     fn resize(&mut self, new_size: usize) -> bool {
-        self.memory.get_mut().expand(0, new_size).is_ok()
+        self.slot.memory.get_mut().expand(0, new_size).is_ok()
     }
 
     #[inline]
     fn limit_reached(&self, new_words: usize) -> bool {
-        let memory = self.memory.borrow();
-        (memory.context_offset() as u64)
+        (self.slot.memory.borrow().context_offset() as u64)
             .saturating_add((new_words as u64).saturating_mul(WORD_SIZE as u64))
-            > memory.limit()
+            > self.slot.limit
     }
 }
 

@@ -5,7 +5,7 @@
 //! frame with revm's plain interpreter loop and pays nothing; with one, frames run instruction
 //! by instruction and the hook sees each [`Step`].
 
-use revm_primitives::Address;
+use revm_primitives::{Address, U256};
 
 /// The state of the running frame just before one instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +22,10 @@ pub struct Step<'a> {
     pub gas_remaining: u64,
     /// The frame's memory (its own context only).
     pub memory: &'a [u8],
+    /// The frame's stack, bottom first (the top is the last element).
+    pub stack: &'a [U256],
+    /// The code the frame runs (a contract's, or a CREATE's init code).
+    pub code: &'a [u8],
 }
 
 /// Something that looks at every instruction a [`MemoryEvm`](super::MemoryEvm) runs.

@@ -12,15 +12,17 @@
 //! # Byte format
 //!
 //! * Header: the fork (a selector byte: mostly CANCUN, some PRAGUE, OSAKA, SHANGHAI, MERGE,
-//!   LONDON, BERLIN; 255 then a `SpecId` byte); the gas limit (mostly 30k ..= 1M from a
-//!   `u32`, 1 in 17 up to [`MAX_GENERATED_GAS`], 1 in 13 a tight 30k ..= 50k; 255, 255 then
-//!   any `u64`); the memory limit (mostly revm's default, sometimes 32 B ..= 4 KiB or up to
+//!   LONDON, BERLIN; 255 then a `SpecId` byte); the gas limit (mostly 30k ..= 200k, 1 in 6
+//!   200k ..= 1M, from a `u32`; 1 in 17 up to [`MAX_GENERATED_GAS`], 1 in 13 a tight
+//!   30k ..= 50k; 255, 255 then any `u64`) — gas is what bounds the work and the memory of a
+//!   run, so most programs get little of it; the memory limit (mostly revm's default, sometimes 32 B ..= 4 KiB or up to
 //!   1 MiB; 255 then 0 for the default or another byte and a `u64`); the calldata and the
 //!   data account's code (byte strings: a selector giving a length under 16 or 128, or 255,
 //!   255 and a `u16`; then the bytes); the number of contracts (1 ..= 3; 255, 255 then a
 //!   `u16`).
 //! * Then per contract an action count (selector `% 65`, or 255, 255 and a `u16`) and its
-//!   actions, until the count or the end of the input.
+//!   actions, until the count or the end of the input. A selector of 128 or more (not 255)
+//!   also makes a contract other than the entry one take safe operands (below).
 //! * Sizes that bound a run (the gas limit, above all: recursion through calls ends on gas or
 //!   depth; counts; lengths) take two explicit bytes, so that random inputs rarely leave the
 //!   bounds of biased decoding.
@@ -36,7 +38,8 @@
 //!   length, stored value, call gas, value transferred, storage slot, …). Selector 255 is the
 //!   *explicit* form everywhere: a form byte (`% 8`: a constant as `u16`, `u64` or 32 bytes;
 //!   CALLDATASIZE, RETURNDATASIZE, MSIZE, CODESIZE, GAS) and its payload.
-//! * In the entry contract, whose failure ends the transaction, operands are *safe*:
+//! * In the entry contract, whose failure ends the transaction, and in half the others
+//!   (so that callees often reach their RETURN or REVERT), operands are *safe*:
 //!   selectors that likely end the frame (huge values, sizes near the gas limit or the memory
 //!   limit, a RETURNDATACOPY past the end) are folded into the rest of their range, constants
 //!   are folded under half a small memory limit, and a call's "all the gas" becomes an 8th to
@@ -234,6 +237,10 @@ struct Decoder {
     nested: bool,
     /// Operands are safe (the entry contract's).
     safe: bool,
+    /// The contract being decoded takes safe operands: the entry contract always, the others
+    /// when their action-count selector says so (half of them), so that callees too often run
+    /// to their RETURN or REVERT, where their output reaches the caller's return region.
+    careful: bool,
 }
 
 impl Decoder {
@@ -409,10 +416,36 @@ impl Decoder {
         }
     }
 
-    /// A region: independent offset and length, empty at a huge offset, or extending memory
-    /// from MSIZE.
+    /// The region a RETURN or REVERT hands back: mostly bytes that were written (all the
+    /// memory so far, or a few words from the start), so that the output a caller receives
+    /// is rarely empty; otherwise any region. 255: the independent form, exactly.
+    fn output(&self, u: &mut Unstructured<'_>) -> Region {
+        match byte(u) {
+            0..=79 => Region {
+                offset: Word::ZERO,
+                len: Word::MSize,
+            },
+            80..=159 => Region {
+                offset: Word::from(32 * (byte(u) % 4) as u64),
+                len: Word::from(32 * (1 + byte(u) % 3) as u64),
+            },
+            160..=254 => self.region(u),
+            EXPLICIT => Region {
+                offset: self.offset(u),
+                len: self.length(u),
+            },
+        }
+    }
+
+    /// A region: independent offset and length, all the memory so far (`[0, MSIZE)`: what
+    /// was written, as a RETURN or REVERT of everything, call arguments of everything), empty
+    /// at a huge offset, or extending memory from MSIZE.
     fn region(&self, u: &mut Unstructured<'_>) -> Region {
         match byte(u) {
+            170..=209 => Region {
+                offset: Word::ZERO,
+                len: Word::MSize,
+            },
             210..=234 => Region {
                 offset: Self::huge(u),
                 len: Word::ZERO,
@@ -551,7 +584,7 @@ impl Decoder {
         } else {
             ACTION_TABLE[(tag % 64) as usize]
         };
-        self.safe = self.entry;
+        self.safe = self.careful;
         if !explicit && kind == ActionKind::MCopy && !self.spec.is_enabled_in(SpecId::CANCUN) {
             kind = ActionKind::CallDataCopy;
         }
@@ -649,8 +682,8 @@ impl Decoder {
                 region: self.region(u),
                 sink: Sink::Pop,
             },
-            ActionKind::Return => Action::Return(self.region(u)),
-            ActionKind::Revert => Action::Revert(self.region(u)),
+            ActionKind::Return => Action::Return(self.output(u)),
+            ActionKind::Revert => Action::Revert(self.output(u)),
             ActionKind::Invalid | ActionKind::Stop if !keep_terminal => msize,
             ActionKind::Invalid => Action::Invalid,
             ActionKind::Stop => Action::Stop,
@@ -671,7 +704,8 @@ pub fn decode_from(u: &mut Unstructured<'_>) -> ProgramSpec {
         EXPLICIT => SpecId::try_from_u8(byte(u)).unwrap_or(SpecId::CANCUN),
     };
     let gas_limit = match byte(u) {
-        0..=219 => 30_000 + u32_le(u) as u64 % 970_001,
+        0..=179 => 30_000 + u32_le(u) as u64 % 170_001,
+        180..=219 => 200_000 + u32_le(u) as u64 % 800_001,
         220..=234 => 1_000_000 + u32_le(u) as u64 % (MAX_GENERATED_GAS - 1_000_000 + 1),
         235..=254 => 30_000 + u16_le(u) as u64 % 20_001,
         // Any gas limit takes two explicit bytes, so that random headers rarely get one.
@@ -707,17 +741,19 @@ pub fn decode_from(u: &mut Unstructured<'_>) -> ProgramSpec {
         entry: true,
         nested: false,
         safe: false,
+        careful: false,
     };
     let mut contracts = Vec::with_capacity(count);
     for i in 0..count {
         decoder.entry = i == 0;
-        let n = match byte(u) {
+        let (n, careful) = match byte(u) {
             EXPLICIT => match byte(u) {
-                EXPLICIT => (u16_le(u) as usize).min(MAX_ACTIONS),
-                s => s as usize % (MAX_GENERATED_ACTIONS + 1),
+                EXPLICIT => ((u16_le(u) as usize).min(MAX_ACTIONS), false),
+                s => (s as usize % (MAX_GENERATED_ACTIONS + 1), false),
             },
-            s => s as usize % (MAX_GENERATED_ACTIONS + 1),
+            s => (s as usize % (MAX_GENERATED_ACTIONS + 1), s >= 128),
         };
+        decoder.careful = decoder.entry || careful;
         contracts.push(decoder.actions(u, n));
     }
     ProgramSpec {
@@ -976,7 +1012,10 @@ impl Encoder {
                 }
                 self.sink(*sink);
             }
-            Action::Return(r) | Action::Revert(r) => self.region(*r),
+            Action::Return(r) | Action::Revert(r) => {
+                self.out.push(EXPLICIT);
+                self.words(&[r.offset, r.len]);
+            }
             Action::Invalid | Action::Stop => {}
         }
         Ok(())

@@ -33,7 +33,10 @@ pub use assemble::{check_straight_line, init_code, ALLOWED_OPCODES};
 pub use compile::program_from_case;
 pub use disasm::{disassemble, listing};
 pub use generate::{decode_program, encode_program, MAX_GENERATED_GAS};
-pub use oracle::{Agreement, Difference, EvmDivergence, EvmOracle, TxSetup};
+pub use oracle::{
+    check_program, check_program_with, program_report, program_setup, Agreement, Difference,
+    EvmDivergence, EvmOracle, TxSetup, MAX_STEPS,
+};
 pub use program::{
     contract_address, Contract, Program, StockOutcome, DATA_ADDRESS, EMPTY_ADDRESS,
     IDENTITY_ADDRESS, SENDER,

@@ -19,12 +19,18 @@ use revm_inspector::InspectEvm;
 use revm_primitives::Address;
 use revm_state::EvmState;
 
+use super::disasm::{disassemble, listing};
+use super::program::Program;
+use super::reproducer::rust_reproducer;
 use super::trace::{Recorder, StepRecord};
 use crate::revm::faults::Faults;
 use crate::revm::{MemoryBuilder, Step};
 
-/// Most steps recorded per run: a bound on a run's cost, far above what generated programs do.
-pub const MAX_STEPS: usize = 1 << 20;
+/// Most instructions a transaction may run to be compared: a bound on a run's cost. Stock revm
+/// runs first; a transaction that wants more is stopped there and not compared
+/// ([`Agreement::over_budget`]). Generated programs run a few hundred on average; the 1,024-deep
+/// call chain about 30,000.
+pub const MAX_STEPS: usize = 200_000;
 
 /// A transaction and everything it runs on.
 #[derive(Clone, Debug)]
@@ -56,6 +62,9 @@ pub struct Agreement {
     pub max_memory: u32,
     /// Whether the transaction succeeded (was not rejected, reverted or halted).
     pub success: bool,
+    /// Whether the transaction wanted more than [`MAX_STEPS`] instructions: stock revm was
+    /// stopped there and `MemoryEvm` not run, so nothing was compared past the recorded steps.
+    pub over_budget: bool,
 }
 
 /// Where and how the two engines first differ.
@@ -76,6 +85,9 @@ pub enum Difference {
         stock_memory: Option<Vec<u8>>,
         /// Our frame memory at the step.
         ours_memory: Option<Vec<u8>>,
+        /// The code stock revm's frame runs at the step (for init code, which no account
+        /// holds).
+        code: Option<Vec<u8>>,
     },
     /// The traces agree but the results differ.
     Result {
@@ -142,7 +154,13 @@ impl EvmOracle {
     pub fn run(&mut self, setup: &TxSetup) -> Result<Agreement, Box<EvmDivergence>> {
         self.stock.clear();
         self.ours.clear();
-        let (stock, ours) = self.run_both(setup);
+        let Some((stock, ours)) = self.run_both(setup) else {
+            return Ok(Agreement {
+                steps: self.stock.steps.len(),
+                over_budget: true,
+                ..Agreement::default()
+            });
+        };
         let divergence = |oracle: &Self, difference| {
             Box::new(EvmDivergence {
                 difference,
@@ -171,7 +189,10 @@ impl EvmOracle {
             }
             (Ok(stock), Ok(ours)) => (stock, ours),
         };
-        if let Some(index) = first_difference(&self.stock.steps, &self.ours.steps) {
+        if first_difference(&self.stock.steps, &self.ours.steps).is_some() {
+            // The fast mode repeats digests between the instructions that change memory: run
+            // again digesting every step, to find the first step that differs.
+            let index = self.first_difference_in_full(setup);
             let difference = self.step_difference(setup, index);
             return Err(divergence(self, difference));
         }
@@ -197,15 +218,34 @@ impl EvmOracle {
         Ok(self.agreement(&stock))
     }
 
-    /// Both engines, each run caught: a panic becomes its message.
+    /// Both engines, each run caught: a panic becomes its message. `None` when stock revm ran
+    /// over [`MAX_STEPS`] (ours is then not run).
     fn run_both(
         &mut self,
         setup: &TxSetup,
-    ) -> (Result<EngineEnd, String>, Result<EngineEnd, String>) {
+    ) -> Option<(Result<EngineEnd, String>, Result<EngineEnd, String>)> {
         let faults = self.faults;
         let stock = catch(|| run_stock(setup, &mut self.stock));
+        if self.stock.over_budget {
+            return None;
+        }
         let ours = catch(|| run_ours(setup, faults, &mut self.ours));
-        (stock, ours)
+        Some((stock, ours))
+    }
+
+    /// Runs both again with the memory digested at every step; the first step that differs.
+    fn first_difference_in_full(&mut self, setup: &TxSetup) -> usize {
+        let (mut stock, mut ours) = (Recorder::new(MAX_STEPS), Recorder::new(MAX_STEPS));
+        stock.full = true;
+        ours.full = true;
+        let _ = catch(|| run_stock(setup, &mut stock));
+        let _ = catch(|| run_ours(setup, self.faults, &mut ours));
+        let index = first_difference(&stock.steps, &ours.steps)
+            .or_else(|| first_difference(&self.stock.steps, &self.ours.steps))
+            .unwrap_or(0);
+        self.stock = stock;
+        self.ours = ours;
+        index
     }
 
     /// Runs both again, keeping the memory of step `index`, and describes the difference.
@@ -228,8 +268,12 @@ impl EvmOracle {
             stock,
             ours,
             agreed,
-            stock_memory: stock_rec.captured().map(<[u8]>::to_vec),
-            ours_memory: ours_rec.captured().map(<[u8]>::to_vec),
+            stock_memory: stock_rec.captured().map(|c| c.memory.clone()),
+            ours_memory: ours_rec.captured().map(|c| c.memory.clone()),
+            code: stock_rec
+                .captured()
+                .or(ours_rec.captured())
+                .map(|c| c.code.clone()),
         }
     }
 
@@ -253,6 +297,7 @@ impl EvmOracle {
             max_depth,
             max_memory,
             success: matches!(end, Ok(r) if r.result.is_success()),
+            over_budget: false,
         }
     }
 }
@@ -369,6 +414,7 @@ impl fmt::Display for EvmDivergence {
                 agreed,
                 stock_memory,
                 ours_memory,
+                ..
             } => {
                 writeln!(
                     f,
@@ -417,4 +463,75 @@ impl fmt::Display for EvmDivergence {
             }
         }
     }
+}
+
+/// The setup of a generated program.
+pub fn program_setup(program: &Program) -> TxSetup {
+    TxSetup {
+        db: program.db(),
+        cfg: program.cfg(),
+        block: program.block(),
+        tx: program.tx(),
+    }
+}
+
+/// A divergence on `program` as a full report: what differs, the program disassembled with the
+/// instruction where the engines first differ marked, and a pasteable Rust reproducer.
+pub fn program_report(program: &Program, divergence: &EvmDivergence) -> String {
+    let (mut mark, mut running) = (None, String::new());
+    if let Difference::Step {
+        stock, ours, code, ..
+    } = &divergence.difference
+    {
+        if let Some(step) = stock.or(*ours) {
+            let pc = step.pc as usize;
+            match step.code_address {
+                Some(address) if program.code_at(address).is_some() => {
+                    mark = Some((address, pc));
+                }
+                // Init code (or code no account of the program holds): shown on its own.
+                _ => {
+                    if let Some(code) = code {
+                        running = format!(
+                            "the running code ({}, {} bytes):\n{}\n",
+                            step.code_address
+                                .map_or_else(|| "init code".to_string(), |a| a.to_string()),
+                            code.len(),
+                            disassemble(code, Some(pc))
+                        );
+                    }
+                }
+            }
+        }
+    }
+    format!(
+        "{divergence}\n{running}program ({:?}, gas limit {}, memory limit {:?}, calldata 0x{}):\n\
+         {}\nreproducer (paste into a test file):\n\n{}",
+        program.spec,
+        program.gas_limit,
+        program.memory_limit,
+        revm_primitives::hex::encode(&program.calldata),
+        listing(program, mark),
+        rust_reproducer(program, "diff_evm_repro"),
+    )
+}
+
+/// Runs `program` through both engines with `oracle`.
+///
+/// # Panics
+/// On a divergence, with [`program_report`] as the message.
+pub fn check_program_with(oracle: &mut EvmOracle, program: &Program) -> Agreement {
+    match oracle.run(&program_setup(program)) {
+        Ok(agreement) => agreement,
+        Err(divergence) => panic!("{}", program_report(program, &divergence)),
+    }
+}
+
+/// Runs `program` through stock revm and `MemoryEvm` and compares them before every
+/// instruction and at the end.
+///
+/// # Panics
+/// On a divergence, with the report ([`program_report`]).
+pub fn check_program(program: &Program) -> Agreement {
+    check_program_with(&mut EvmOracle::new(), program)
 }

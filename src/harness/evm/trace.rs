@@ -2,18 +2,19 @@
 //! runs compare with `==`, one [`StepRecord`] per instruction.
 //!
 //! Stock revm is watched through an `Inspector` ([`Recorder`] implements one), `MemoryEvm`
-//! through its step hook ([`Recorder::record`]); both see the frame at the same point (before
-//! the instruction, before its gas is charged). A record keeps the frame's memory as its size
-//! and a 64-bit digest; [`Recorder::capture_at`] also keeps the bytes of one chosen step, for
-//! the report of a divergence found at it.
+//! through its step hook ([`Recorder::record_step`]); both see the frame at the same point
+//! (before the instruction, before its gas is charged). A record keeps the frame's memory as
+//! its size and a 64-bit digest of what may have changed since the step before (see
+//! [`Recorder::record`]); [`Recorder::capture_at`] also keeps the bytes of one chosen step,
+//! for the report of a divergence found at it.
 
 use revm_context_interface::ContextTr;
 use revm_inspector::Inspector;
 use revm_interpreter::interpreter::EthInterpreter;
-use revm_interpreter::interpreter_types::{InputsTr, Jumps};
-use revm_interpreter::Interpreter;
+use revm_interpreter::interpreter_types::{InputsTr, Jumps, LegacyBytecode};
+use revm_interpreter::{InstructionResult, Interpreter};
 
-use revm_primitives::Address;
+use revm_primitives::{Address, U256};
 
 use crate::revm::Step;
 
@@ -52,16 +53,84 @@ pub fn digest(bytes: &[u8]) -> u64 {
     h ^ (h >> 29)
 }
 
+/// The digest of what may have changed in `memory` since the step before, when its size was
+/// `old_len` and its instruction may have written `written`: that region (clipped to the
+/// memory) and the bytes past `old_len`; 0 when there is neither.
+fn changed_digest(memory: &[u8], old_len: usize, written: Option<(u64, u64)>) -> u64 {
+    let grown = memory.get(old_len..).unwrap_or(&[]);
+    let region = written
+        .filter(|&(_, len)| len > 0)
+        .and_then(|(offset, len)| {
+            let start = usize::try_from(offset).ok()?.min(memory.len());
+            let end = usize::try_from(offset.saturating_add(len))
+                .unwrap_or(usize::MAX)
+                .min(memory.len());
+            Some(&memory[start..end])
+        })
+        .unwrap_or(&[]);
+    if grown.is_empty() && region.is_empty() {
+        return 0;
+    }
+    digest(region).rotate_left(1) ^ digest(grown)
+}
+
+/// What [`Recorder::capture_at`] keeps of one step.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Captured {
+    /// The frame's memory.
+    pub memory: Vec<u8>,
+    /// The code the frame runs.
+    pub code: Vec<u8>,
+}
+
 /// Records the steps of one run (reused from run to run: [`clear`](Self::clear) keeps the
 /// allocation).
 #[derive(Clone, Debug, Default)]
 pub struct Recorder {
     /// The steps so far.
     pub steps: Vec<StepRecord>,
-    /// Stop recording after this many steps (`usize::MAX`: never).
+    /// Most steps a run may take: past it, the recording stops and [`over_budget`] is set
+    /// (and the stock inspector halts every frame, ending the run).
+    ///
+    /// [`over_budget`]: Self::over_budget
     pub max_steps: usize,
-    /// The step whose memory bytes to keep, and the bytes once seen.
-    capture: Option<(usize, Option<Vec<u8>>)>,
+    /// Whether the run wanted more than `max_steps` steps.
+    pub over_budget: bool,
+    /// Digest the whole memory at every step (the full mode), instead of what may have
+    /// changed (see [`Recorder::record`]).
+    pub full: bool,
+    /// What the last recorded instruction may write, from its operands.
+    pending: Option<(u64, u64)>,
+    /// The step whose memory bytes (and running code) to keep, and what was seen there.
+    capture: Option<(usize, Option<Captured>)>,
+}
+
+/// Every how many steps the fast mode digests the whole memory even when no instruction could
+/// have changed it: a bound on how long a stray write can go unseen.
+pub const DIGEST_EVERY: usize = 64;
+
+/// The stack operand `k` places below the top (`stack` bottom first), saturated to `u64`.
+fn operand(stack: &[U256], k: usize) -> Option<u64> {
+    let value = stack.get(stack.len().checked_sub(k + 1)?)?;
+    Some(u64::try_from(*value).unwrap_or(u64::MAX))
+}
+
+/// The region of the running frame's memory that `opcode`, about to run with `stack`, may write
+/// (beyond expanding it): `(offset, len)`. MSTORE, MSTORE8, MCOPY and the data copies write
+/// their destination; a call whose callee runs no code of its own (a precompile, an account
+/// without code, a failed call) writes its return region before the caller's next step.
+pub fn written_region(opcode: u8, stack: &[U256]) -> Option<(u64, u64)> {
+    use revm_bytecode::opcode::*;
+    let region = |offset, len| Some((operand(stack, offset)?, operand(stack, len)?));
+    match opcode {
+        MSTORE => Some((operand(stack, 0)?, 32)),
+        MSTORE8 => Some((operand(stack, 0)?, 1)),
+        MCOPY | CALLDATACOPY | CODECOPY | RETURNDATACOPY => region(0, 2),
+        EXTCODECOPY => region(1, 3),
+        CALL | CALLCODE => region(5, 6),
+        DELEGATECALL | STATICCALL => region(4, 5),
+        _ => None,
+    }
 }
 
 impl Recorder {
@@ -70,13 +139,18 @@ impl Recorder {
         Self {
             steps: Vec::new(),
             max_steps,
+            over_budget: false,
+            full: false,
+            pending: None,
             capture: None,
         }
     }
 
-    /// Forgets the steps (and any capture), keeping the allocation.
+    /// Forgets the steps (and any capture), keeping the allocation and the mode.
     pub fn clear(&mut self) {
         self.steps.clear();
+        self.over_budget = false;
+        self.pending = None;
         self.capture = None;
     }
 
@@ -85,15 +159,24 @@ impl Recorder {
         self.capture = Some((index, None));
     }
 
-    /// The memory bytes captured at the step [`capture_at`](Self::capture_at) named, if the
-    /// run got there.
-    pub fn captured(&self) -> Option<&[u8]> {
-        self.capture
-            .as_ref()
-            .and_then(|(_, bytes)| bytes.as_deref())
+    /// What was captured at the step [`capture_at`](Self::capture_at) named, if the run got
+    /// there.
+    pub fn captured(&self) -> Option<&Captured> {
+        self.capture.as_ref().and_then(|(_, seen)| seen.as_ref())
     }
 
-    /// Records one step.
+    /// Records one step: the frame's state before the instruction `opcode`, about to run with
+    /// `stack`.
+    ///
+    /// The memory digest is of the whole memory at the first step, whenever the depth changed
+    /// since the step before (a frame started or ended), every [`DIGEST_EVERY`] steps and, in
+    /// the full mode, at every step. Elsewhere it is the digest of what the instruction before
+    /// could have changed: the region it wrote ([`written_region`], from its operands) and
+    /// the bytes it added by expanding; 0 when neither. Both engines decide from what their
+    /// steps show, so two correct engines record the same trace; a write anywhere else shows
+    /// at the next whole-memory digest, and the oracle then runs again in full mode to find
+    /// the step.
+    #[allow(clippy::too_many_arguments)]
     #[inline]
     pub fn record(
         &mut self,
@@ -103,24 +186,39 @@ impl Recorder {
         opcode: u8,
         gas: u64,
         memory: &[u8],
+        stack: &[U256],
+        code: &[u8],
     ) {
         let index = self.steps.len();
         if index >= self.max_steps {
+            self.over_budget = true;
             return;
         }
-        if let Some((at, bytes)) = &mut self.capture {
+        if let Some((at, seen)) = &mut self.capture {
             if *at == index {
-                *bytes = Some(memory.to_vec());
+                *seen = Some(Captured {
+                    memory: memory.to_vec(),
+                    code: code.to_vec(),
+                });
             }
         }
+        let (depth, memory_len) = (depth as u32, memory.len() as u32);
+        let pending = self.pending.take();
+        let memory_digest = match self.steps.last() {
+            Some(last) if !self.full && index % DIGEST_EVERY != 0 && last.depth == depth => {
+                changed_digest(memory, last.memory_len as usize, pending)
+            }
+            _ => digest(memory),
+        };
+        self.pending = written_region(opcode, stack);
         self.steps.push(StepRecord {
-            depth: depth as u32,
+            depth,
             code_address,
             pc: pc as u32,
             opcode,
             gas,
-            memory_len: memory.len() as u32,
-            memory_digest: digest(memory),
+            memory_len,
+            memory_digest,
         });
     }
 
@@ -134,6 +232,8 @@ impl Recorder {
             step.opcode,
             step.gas_remaining,
             step.memory,
+            step.stack,
+            step.code,
         );
     }
 }
@@ -142,15 +242,24 @@ impl Recorder {
 impl<CTX: ContextTr> Inspector<CTX, EthInterpreter> for Recorder {
     #[inline]
     fn step(&mut self, interp: &mut Interpreter<EthInterpreter>, _context: &mut CTX) {
-        let memory = interp.memory.context_memory();
-        self.record(
-            interp.input.depth(),
-            interp.input.bytecode_address().copied(),
-            interp.bytecode.pc(),
-            interp.bytecode.opcode(),
-            interp.gas.remaining(),
-            &memory,
-        );
+        {
+            let memory = interp.memory.context_memory();
+            self.record(
+                interp.input.depth(),
+                interp.input.bytecode_address().copied(),
+                interp.bytecode.pc(),
+                interp.bytecode.opcode(),
+                interp.gas.remaining(),
+                &memory,
+                interp.stack.data(),
+                interp.bytecode.bytecode_slice(),
+            );
+        }
+        if self.over_budget {
+            // Past the budget: every frame halts at its next instruction, so the run unwinds
+            // in at most one step per open frame.
+            interp.halt(InstructionResult::OutOfGas);
+        }
     }
 }
 
@@ -173,10 +282,10 @@ mod tests {
         let mut r = Recorder::new(3);
         r.capture_at(1);
         for i in 0..5u8 {
-            r.record(0, None, i as usize, 0x52, 100, &[i; 32]);
+            r.record(0, None, i as usize, 0x52, 100, &[i; 32], &[], &[0x00]);
         }
         assert_eq!(r.steps.len(), 3);
-        assert_eq!(r.captured(), Some(&[1u8; 32][..]));
+        assert_eq!(r.captured().map(|c| &c.memory[..]), Some(&[1u8; 32][..]));
         r.clear();
         assert!(r.steps.is_empty() && r.captured().is_none());
     }

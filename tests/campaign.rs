@@ -27,6 +27,8 @@ fn config(sequences: u64, corpus_dir: Option<PathBuf>) -> CampaignConfig {
         seed: 0xC0FFEE,
         budget: Budget::Sequences(sequences),
         corpus_dir,
+        // A few programs: a debug build runs them at a few milliseconds each.
+        evm_programs: 40,
         ..CampaignConfig::default()
     }
 }

@@ -1,6 +1,7 @@
 //! Every committed corpus file replayed on stable through the code its fuzz target runs:
 //! `corpus/diff_ops` and `corpus/diff_small` through all three engines, `corpus/memory_raw`
-//! through the invariant driver, `corpus/c_api` through the C API driver; and every crash
+//! through the invariant driver, `corpus/c_api` through the C API driver, `corpus/diff_evm`
+//! through stock revm and `MemoryEvm` step by step; and every crash
 //! reproducer under `corpus/regressions/<target>/` the same way. All failures are collected
 //! before the test fails.
 #![cfg(feature = "harness")]
@@ -8,17 +9,18 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use evm_memory::harness::{fuzz_diff_ops, fuzz_diff_small, fuzz_memory_raw};
+use evm_memory::harness::{fuzz_diff_evm, fuzz_diff_ops, fuzz_diff_small, fuzz_memory_raw};
 
 /// What a fuzz target runs on one input.
 type Driver = fn(&[u8]);
 
 /// Each fuzz target's name and the function it runs.
-const TARGETS: [(&str, Driver); 4] = [
+const TARGETS: [(&str, Driver); 5] = [
     ("diff_ops", fuzz_diff_ops),
     ("diff_small", fuzz_diff_small),
     ("memory_raw", fuzz_memory_raw),
     ("c_api", evm_memory::ffi::fuzzing::drive_c_api),
+    ("diff_evm", fuzz_diff_evm),
 ];
 
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -76,6 +78,15 @@ fn named_scenarios_are_in_the_corpus() {
     for s in evm_memory::harness::scenarios::all() {
         let path = root.join(s.target).join(s.name);
         let expected = s.encode().expect("scenarios encode");
+        match std::fs::read(&path) {
+            Ok(bytes) if bytes == expected => {}
+            Ok(_) => missing.push(format!("{} is stale", path.display())),
+            Err(_) => missing.push(format!("{} is missing", path.display())),
+        }
+    }
+    for (name, build) in evm_memory::harness::evm::SCENARIOS {
+        let path = root.join("diff_evm").join(name);
+        let expected = evm_memory::harness::evm::encode_program(&build()).expect("encodes");
         match std::fs::read(&path) {
             Ok(bytes) if bytes == expected => {}
             Ok(_) => missing.push(format!("{} is stale", path.display())),

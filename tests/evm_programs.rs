@@ -63,7 +63,11 @@ fn run(program: &Program) -> ResultAndState {
 #[test]
 fn random_inputs_decode_to_valid_programs_that_run() {
     // 10,000 in an optimised build; a debug build (the README's test command) runs a fifth.
-    const N: usize = if cfg!(debug_assertions) { 2_000 } else { 10_000 };
+    const N: usize = if cfg!(debug_assertions) {
+        2_000
+    } else {
+        10_000
+    };
     let mut times = Vec::with_capacity(N);
     let mut slowest = (Duration::ZERO, 0);
     let (mut gas, mut actions, mut rejected, mut outliers) = (0u128, 0usize, 0usize, 0usize);

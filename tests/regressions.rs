@@ -24,6 +24,7 @@ fn replay(target: &str, name: &str) {
         "diff_small" => evm_memory::harness::fuzz_diff_small(&bytes),
         "memory_raw" => evm_memory::harness::fuzz_memory_raw(&bytes),
         "c_api" => evm_memory::ffi::fuzzing::drive_c_api(&bytes),
+        "diff_evm" => evm_memory::harness::fuzz_diff_evm(&bytes),
         other => panic!("unknown fuzz target {other}"),
     }
 }
@@ -80,4 +81,48 @@ fn realloc_moves_empty_parent_source() {
         keep.push(vec![0u8; 16 * (round % 13) + 1]);
         replay("memory_raw", "realloc-moves-empty-parent-source");
     }
+}
+
+/// **A configured memory limit above 4 GiB changed the halt reason (`MemoryEvm`; found by the
+/// `diff_evm` oracle).** revm's `CfgEnv::memory_limit` can be any `u64`; our memory holds at
+/// most 4 GiB, so `config_for_limit` caps the memory's own limit there, and `limit_reached`
+/// (revm's check before it prices an expansion) compared with that capped limit. An expansion
+/// past 4 GiB under a higher configured limit therefore halted with `MemoryLimitOOG` in
+/// `MemoryEvm`, where stock revm passes the limit check and halts on gas (`MemoryOOG`, an
+/// expansion past 4 GiB costs more than 2^45): the same gas used and state, a different
+/// `HaltReason`. Fixed by checking revm's configured limit in `limit_reached`
+/// (`EvmMemory::set_limit`, set from the context at each transaction); the capped limit only
+/// refuses an allocation that gas already made impossible. The input is a program with the
+/// limit 0x735e…5b3b and an MSTORE8 at 2^33; `limits_above_4_gib_fail_on_gas_as_in_revm`
+/// (in `tests/revm_evm.rs`) covers limits from 4 GiB to `u64::MAX`. It failed without the
+/// fix.
+#[test]
+fn limit_above_4gib() {
+    replay("diff_evm", "limit-above-4gib");
+}
+
+/// **The `diff_evm` target ran out of memory on a program with an enormous gas limit (the
+/// harness, not an engine; found by `cargo fuzz run diff_evm`).** The generator's explicit form
+/// spells out any gas limit (the named 1,024-deep call chain needs 2^44); this input asks for
+/// 0x1919_1900_0000_90a7 gas with revm's default memory limit, so expanding memory to
+/// gigabytes was affordable, and stock revm and `MemoryEvm` each held that much: past the
+/// fuzzer's 4 GiB RSS limit. Both engines agreed on everything they ran. Fixed in the harness:
+/// `fuzz_program` runs a program whose gas limit is above `MAX_GENERATED_GAS` under a memory
+/// limit of at most 16 MiB (`GUARDED_MEMORY_LIMIT`), the same for both engines, and the step
+/// budget bounds its time; the fuzz target and the campaign both go through it.
+#[test]
+fn oom_huge_gas_huge_memory() {
+    replay("diff_evm", "oom-huge-gas-huge-memory");
+}
+
+/// **A program took 12 s in the `diff_evm` target (the harness, not an engine; reported by
+/// libFuzzer as a slow unit).** Its gas limit is spelled out at 0x2a2a…, so with the 16 MiB
+/// memory guard it could still KECCAK256 16 MiB regions again and again: both engines agreed,
+/// but the step budget (then 200,000 instructions) let a few hundred such hashes run. Fixed in
+/// the harness: the budget counts work, not instructions — an instruction counts one, plus one
+/// per KiB of memory it reads or writes (`trace::touched`) — so the run stops before the
+/// expensive instruction past the budget; it now takes well under a second.
+#[test]
+fn slow_hashing_under_huge_gas() {
+    replay("diff_evm", "slow-hashing-under-huge-gas");
 }

@@ -56,6 +56,10 @@ struct RunArgs {
     /// Run random sequences for this long instead (e.g. 60s, 10m, 1h, 500ms).
     #[arg(long, value_parser = parse_duration, conflicts_with = "sequences")]
     duration: Option<Duration>,
+    /// Random programs of the bytecode-level phase (stock revm vs MemoryEvm, after the
+    /// sequences).
+    #[arg(long, default_value_t = evm_memory::harness::evm::phase::DEFAULT_PROGRAMS)]
+    evm_programs: u64,
     /// Where conformance.json, conformance.md and the SVG figures go.
     #[arg(long, default_value = "reports")]
     out_dir: PathBuf,
@@ -278,6 +282,7 @@ fn run(args: &RunArgs) -> Result<bool, String> {
         max_input_len: args.max_input_len,
         max_reported: args.max_reported,
         progress: !args.quiet,
+        evm_programs: args.evm_programs,
         capture_panics: true,
     };
     let report = Campaign::new(config).run().map_err(|e| e.to_string())?;

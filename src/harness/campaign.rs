@@ -30,6 +30,11 @@ use serde::Serialize;
 use super::case::{u, Case, Op, OpKind, DEFAULT_LIMIT};
 use super::engine::Engine;
 use super::engines::{ModelEngine, OursEngine, RevmEngine};
+use super::evm::phase::{random_program_input, EvmAccumulator, EvmReport};
+use super::evm::{
+    decode_program, fuzz_program, program_report, program_setup, rust_reproducer as evm_reproducer,
+    EvmOracle,
+};
 use super::generate::{decode, decode_small, Profile};
 use super::observation::{Observation, Outcome};
 use super::oracle::{Oracle, RunStats};
@@ -55,7 +60,7 @@ pub const DEFAULT_MAX_INPUT_LEN: usize = 2048;
 pub const DEFAULT_MAX_REPORTED: usize = 20;
 
 /// The fuzz targets whose corpus the campaign replays, in replay order.
-pub const CORPUS_TARGETS: [&str; 4] = ["diff_ops", "diff_small", "memory_raw", "c_api"];
+pub const CORPUS_TARGETS: [&str; 5] = ["diff_ops", "diff_small", "memory_raw", "c_api", "diff_evm"];
 
 /// The corpus directory holding crash reproducers, one subdirectory per target.
 pub const REGRESSIONS_DIR: &str = "regressions";
@@ -147,6 +152,8 @@ pub struct CampaignConfig {
     pub max_reported: usize,
     /// Show a progress bar on standard error (only when it is a terminal).
     pub progress: bool,
+    /// Random programs of the `diff_evm` phase (after the random sequences).
+    pub evm_programs: u64,
     /// Keep panic messages out of standard error while the campaign runs (they are recorded in
     /// the report with their location instead). Installs a process-wide panic hook for the
     /// duration of [`Campaign::run`]: meant for the command, not for tests running in parallel.
@@ -162,6 +169,7 @@ impl Default for CampaignConfig {
             max_input_len: DEFAULT_MAX_INPUT_LEN,
             max_reported: DEFAULT_MAX_REPORTED,
             progress: false,
+            evm_programs: super::evm::phase::DEFAULT_PROGRAMS,
             capture_panics: false,
         }
     }
@@ -627,6 +635,8 @@ pub struct CampaignReport {
     pub random: RandomReport,
     /// Ops compared, depth and sizes reached, outcomes hit.
     pub stats: Phases,
+    /// The bytecode-level phase: programs through stock revm and `MemoryEvm`.
+    pub evm: EvmReport,
     /// The size sweep of every engine's cost function.
     pub sweep: SweepReport,
     /// Every failure (none when the engines agree).
@@ -748,6 +758,7 @@ enum Replay {
     Diff(Profile),
     Raw,
     CApi,
+    Evm,
 }
 
 fn replay_for(target: &str) -> Option<Replay> {
@@ -756,6 +767,7 @@ fn replay_for(target: &str) -> Option<Replay> {
         "diff_small" => Some(Replay::Diff(Profile::Small)),
         "memory_raw" => Some(Replay::Raw),
         "c_api" => Some(Replay::CApi),
+        "diff_evm" => Some(Replay::Evm),
         _ => None,
     }
 }
@@ -946,6 +958,7 @@ fn hex(bytes: &[u8]) -> String {
 struct Run<'a> {
     campaign: &'a Campaign,
     oracle: Oracle,
+    evm_oracle: EvmOracle,
     buckets: ExpansionBuckets,
     failures: Divergences,
 }
@@ -1000,6 +1013,41 @@ impl Run<'_> {
                 });
             }
         }
+    }
+
+    /// Runs one program through stock revm and `MemoryEvm`, recording its statistics or its
+    /// failure.
+    fn evm(&mut self, acc: &mut EvmAccumulator, data: &[u8], source: &str) {
+        let program = fuzz_program(&decode_program(data));
+        let result = panic::catch_unwind(AssertUnwindSafe(|| {
+            self.evm_oracle.run(&program_setup(&program))
+        }));
+        let (kind, text) = match result {
+            Ok(Ok(agreement)) => {
+                acc.add(&agreement);
+                return;
+            }
+            Ok(Err(divergence)) => ("divergence", program_report(&program, &divergence)),
+            Err(payload) => {
+                self.evm_oracle = EvmOracle::new();
+                (
+                    "panic",
+                    format!(
+                        "PANIC: {}\n\nreproducer (paste into a test file):\n\n{}",
+                        panic_text(payload.as_ref()),
+                        evm_reproducer(&program, "panic_repro")
+                    ),
+                )
+            }
+        };
+        acc.add_failed();
+        self.fail(Failure {
+            kind,
+            source: source.to_string(),
+            target: "diff_evm".to_string(),
+            text,
+            input: data.to_vec(),
+        });
     }
 
     fn raw(&mut self, replay: Replay, file: &CorpusFile, source: &str, data: &[u8]) {
@@ -1067,6 +1115,7 @@ impl Campaign {
         let mut run = Run {
             campaign: self,
             oracle,
+            evm_oracle: EvmOracle::new(),
             buckets: ExpansionBuckets::default(),
             failures: Divergences::default(),
         };
@@ -1076,6 +1125,7 @@ impl Campaign {
 
         // Phase 1: the corpus.
         let mut corpus_acc = Accumulator::default();
+        let mut evm_corpus = EvmAccumulator::default();
         let mut corpus = CorpusReport {
             dir: config
                 .corpus_dir
@@ -1113,6 +1163,7 @@ impl Campaign {
                     };
                     run.diff(&mut corpus_acc, &case, &source, &file.target, &data);
                 }
+                Some(Replay::Evm) => run.evm(&mut evm_corpus, &data, &source),
                 Some(replay) => {
                     corpus.raw_inputs += 1;
                     run.raw(replay, file, &source, &data);
@@ -1171,6 +1222,19 @@ impl Campaign {
                 bar.inc(64);
             }
         }
+        // Phase 2b: random programs through stock revm and `MemoryEvm`.
+        let mut evm_random = EvmAccumulator::default();
+        bar.set_message("diff_evm");
+        for index in 0..config.evm_programs {
+            random_program_input(config.seed, index, config.max_input_len, &mut input);
+            let source = format!("random program #{index} (seed {:#x})", config.seed);
+            run.evm(&mut evm_random, &input, &source);
+        }
+        let evm = EvmReport {
+            corpus: evm_corpus.phase(),
+            random: evm_random.phase(),
+            total: evm_corpus.merged(&evm_random),
+        };
         bar.finish_and_clear();
         random.sequences = index;
         random.by_decoder = Counts(vec![
@@ -1259,6 +1323,7 @@ impl Campaign {
             corpus,
             random,
             stats,
+            evm,
             sweep,
             divergences: run.failures,
             timing,
@@ -1500,6 +1565,19 @@ pub fn write_corpus(corpus_dir: &Path, dry_run: bool) -> Result<Vec<PathBuf>, St
         }
         written.push(path);
     }
+    for (name, build) in super::evm::SCENARIOS {
+        let bytes = super::evm::encode_program(&build())
+            .map_err(|e| format!("program scenario `{name}` cannot be encoded: {e}"))?;
+        let dir = corpus_dir.join("diff_evm");
+        let path = dir.join(name);
+        if !dry_run {
+            fs::create_dir_all(&dir)
+                .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+            fs::write(&path, &bytes)
+                .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        }
+        written.push(path);
+    }
     Ok(written)
 }
 
@@ -1513,11 +1591,18 @@ pub fn remove_scenario_copies(corpus_dir: &Path) -> Result<Vec<PathBuf>, String>
     let mut removed = Vec::new();
     let all = scenarios::all();
     for target in CORPUS_TARGETS {
-        let named: Vec<(&str, Vec<u8>)> = all
+        let mut named: Vec<(&str, Vec<u8>)> = all
             .iter()
             .filter(|s| s.target == target)
             .filter_map(|s| s.encode().ok().map(|b| (s.name, b)))
             .collect();
+        if target == "diff_evm" {
+            named.extend(super::evm::SCENARIOS.iter().filter_map(|(name, build)| {
+                super::evm::encode_program(&build())
+                    .ok()
+                    .map(|b| (*name, b))
+            }));
+        }
         let dir = corpus_dir.join(target);
         if named.is_empty() || !dir.is_dir() {
             continue;

@@ -66,7 +66,7 @@ pub fn fuzz_diff_evm(data: &[u8]) {
         static ORACLE: std::cell::RefCell<evm::EvmOracle> =
             std::cell::RefCell::new(evm::EvmOracle::new());
     }
-    let program = evm::decode_program(data).compile();
+    let program = evm::fuzz_program(&evm::decode_program(data));
     ORACLE.with(|oracle| {
         evm::check_program_with(&mut oracle.borrow_mut(), &program);
     });

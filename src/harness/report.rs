@@ -214,6 +214,7 @@ pub fn markdown(r: &CampaignReport) -> String {
             .join(" and ")
     );
 
+    s.push_str(&crate::harness::evm::phase::markdown(&r.evm));
     let _ = writeln!(s, "## Expansion gas\n");
     let _ = writeln!(s, "![expansion gas](expansion_gas.svg)\n");
     let _ = writeln!(

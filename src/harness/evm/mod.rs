@@ -11,6 +11,7 @@
 //!   ([`program_from_case`]);
 //! * [`trace`] — what each engine shows before every instruction ([`StepRecord`], [`Recorder`]);
 //! * [`oracle`] — both engines on one transaction, the first divergence ([`EvmOracle`]);
+//! * [`phase`] — the conformance campaign's `diff_evm` phase and its report section;
 //! * [`disasm`] — a disassembler and per-contract listings for reports;
 //! * [`reproducer`] — a program as a pasteable Rust test;
 //! * [`scenarios`] — named programs that seed the corpus.
@@ -23,6 +24,7 @@ pub mod compile;
 pub mod disasm;
 pub mod generate;
 pub mod oracle;
+pub mod phase;
 pub mod program;
 pub mod reproducer;
 pub mod scenarios;
@@ -34,8 +36,8 @@ pub use compile::program_from_case;
 pub use disasm::{disassemble, listing};
 pub use generate::{decode_program, encode_program, MAX_GENERATED_GAS};
 pub use oracle::{
-    check_program, check_program_with, program_report, program_setup, Agreement, Difference,
-    EvmDivergence, EvmOracle, TxSetup, MAX_STEPS,
+    check_program, check_program_with, fuzz_program, program_report, program_setup, Agreement,
+    Difference, EvmDivergence, EvmOracle, TxSetup, GUARDED_MEMORY_LIMIT, MAX_STEPS,
 };
 pub use program::{
     contract_address, Contract, Program, StockOutcome, DATA_ADDRESS, EMPTY_ADDRESS,

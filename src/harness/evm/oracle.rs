@@ -20,17 +20,19 @@ use revm_primitives::Address;
 use revm_state::EvmState;
 
 use super::disasm::{disassemble, listing};
+use super::generate::MAX_GENERATED_GAS;
 use super::program::Program;
 use super::reproducer::rust_reproducer;
+use super::spec::ProgramSpec;
 use super::trace::{Recorder, StepRecord};
 use crate::revm::faults::Faults;
 use crate::revm::{MemoryBuilder, Step};
 
-/// Most instructions a transaction may run to be compared: a bound on a run's cost. Stock revm
-/// runs first; a transaction that wants more is stopped there and not compared
-/// ([`Agreement::over_budget`]). Generated programs run a few hundred on average; the 1,024-deep
-/// call chain about 30,000.
-pub const MAX_STEPS: usize = 200_000;
+/// The work a transaction may do to be compared: each instruction counts one, plus one per KiB
+/// of memory it reads or writes ([`touched`](super::trace::touched)). Stock revm runs first; a
+/// transaction that wants more is stopped there and not compared ([`Agreement::over_budget`]).
+/// Generated programs do a few thousand on average; the 1,024-deep call chain about 30,000.
+pub const MAX_STEPS: u64 = 200_000;
 
 /// A transaction and everything it runs on.
 #[derive(Clone, Debug)]
@@ -257,8 +259,8 @@ impl EvmOracle {
         let agreed = index
             .checked_sub(1)
             .and_then(|i| self.stock.steps.get(i).copied());
-        let mut stock_rec = Recorder::new(index + 1);
-        let mut ours_rec = Recorder::new(index + 1);
+        let mut stock_rec = Recorder::new(MAX_STEPS);
+        let mut ours_rec = Recorder::new(MAX_STEPS);
         stock_rec.capture_at(index);
         ours_rec.capture_at(index);
         let _ = catch(|| run_stock(setup, &mut stock_rec));
@@ -463,6 +465,25 @@ impl fmt::Display for EvmDivergence {
             }
         }
     }
+}
+
+/// The memory limit a fuzzed program with a gas limit above [`MAX_GENERATED_GAS`] runs under
+/// (unless its own is lower): with that much gas, memory of gigabytes is affordable, and two
+/// engines holding it would take the fuzzer past its memory limit.
+pub const GUARDED_MEMORY_LIMIT: u64 = 16 << 20;
+
+/// `spec` compiled for fuzzing: a program whose gas limit is above [`MAX_GENERATED_GAS`] (only
+/// the explicit form reaches it, e.g. the 1,024-deep call chain) gets at most
+/// [`GUARDED_MEMORY_LIMIT`] of memory; any other runs as it is. The step budget
+/// ([`MAX_STEPS`]) bounds the time either way.
+pub fn fuzz_program(spec: &ProgramSpec) -> Program {
+    let mut program = spec.compile();
+    if program.gas_limit > MAX_GENERATED_GAS {
+        program.memory_limit = Some(program.memory_limit.map_or(GUARDED_MEMORY_LIMIT, |limit| {
+            limit.min(GUARDED_MEMORY_LIMIT)
+        }));
+    }
+    program
 }
 
 /// The setup of a generated program.

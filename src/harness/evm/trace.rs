@@ -89,30 +89,68 @@ pub struct Captured {
 pub struct Recorder {
     /// The steps so far.
     pub steps: Vec<StepRecord>,
-    /// Most steps a run may take: past it, the recording stops and [`over_budget`] is set
-    /// (and the stock inspector halts every frame, ending the run).
+    /// The work a run may do: each instruction counts one, plus one per KiB of memory it
+    /// reads or writes ([`touched`]). Past it, the recording stops and [`over_budget`] is set
+    /// (and the stock inspector halts every frame, ending the run). A bound on a run's time,
+    /// whatever the program: a program that hashes megabytes again and again exhausts it as
+    /// surely as one that runs many instructions.
     ///
     /// [`over_budget`]: Self::over_budget
-    pub max_steps: usize,
-    /// Whether the run wanted more than `max_steps` steps.
+    pub budget: u64,
+    /// Work done so far.
+    work: u64,
+    /// Whether the run wanted more than its budget.
     pub over_budget: bool,
     /// Digest the whole memory at every step (the full mode), instead of what may have
     /// changed (see [`Recorder::record`]).
     pub full: bool,
-    /// What the last recorded instruction may write, from its operands.
-    pending: Option<(u64, u64)>,
+    /// Per open frame, root first: what its last instruction may write, its memory size then,
+    /// and the step of its last whole-memory digest.
+    frames: Vec<Track>,
     /// The step whose memory bytes (and running code) to keep, and what was seen there.
     capture: Option<(usize, Option<Captured>)>,
 }
 
-/// Every how many steps the fast mode digests the whole memory even when no instruction could
-/// have changed it: a bound on how long a stray write can go unseen.
+/// Every how many steps (of a frame) the fast mode digests its whole memory even when no
+/// instruction could have changed it: a bound on how long a stray write can go unseen. For a
+/// large memory the interval grows to a step per [`BYTES_PER_STEP`] bytes, so that digests
+/// cost a bounded amount per step.
 pub const DIGEST_EVERY: usize = 64;
+
+/// Bytes of whole-memory digest the fast mode spends per step, at most, on a large memory.
+pub const BYTES_PER_STEP: usize = 256;
+
+/// One open frame, as the recorder follows it.
+#[derive(Clone, Copy, Debug, Default)]
+struct Track {
+    /// What the frame's last instruction may write (a call's: its return region).
+    pending: Option<(u64, u64)>,
+    /// The frame's memory size at its last step.
+    len: u32,
+    /// The step of the frame's last whole-memory digest.
+    last_full: usize,
+}
 
 /// The stack operand `k` places below the top (`stack` bottom first), saturated to `u64`.
 fn operand(stack: &[U256], k: usize) -> Option<u64> {
     let value = stack.get(stack.len().checked_sub(k + 1)?)?;
     Some(u64::try_from(*value).unwrap_or(u64::MAX))
+}
+
+/// Bytes of memory `opcode`, about to run with `stack`, reads or writes (saturating): the
+/// regions of copies, hashes, logs, returns, creates and calls. A measure of its work.
+pub fn touched(opcode: u8, stack: &[U256]) -> u64 {
+    use revm_bytecode::opcode::*;
+    let len = |k| operand(stack, k).unwrap_or(0);
+    match opcode {
+        MCOPY | CALLDATACOPY | CODECOPY | RETURNDATACOPY => len(2),
+        EXTCODECOPY => len(3),
+        KECCAK256 | RETURN | REVERT | LOG0 | LOG1 | LOG2 | LOG3 | LOG4 => len(1),
+        CREATE | CREATE2 => len(2),
+        CALL | CALLCODE => len(4).saturating_add(len(6)),
+        DELEGATECALL | STATICCALL => len(3).saturating_add(len(5)),
+        _ => 0,
+    }
 }
 
 /// The region of the running frame's memory that `opcode`, about to run with `stack`, may write
@@ -134,14 +172,15 @@ pub fn written_region(opcode: u8, stack: &[U256]) -> Option<(u64, u64)> {
 }
 
 impl Recorder {
-    /// A recorder of at most `max_steps` steps.
-    pub fn new(max_steps: usize) -> Self {
+    /// A recorder of runs of at most `budget` work ([`budget`](Self::budget)).
+    pub fn new(budget: u64) -> Self {
         Self {
             steps: Vec::new(),
-            max_steps,
+            budget,
+            work: 0,
             over_budget: false,
             full: false,
-            pending: None,
+            frames: Vec::new(),
             capture: None,
         }
     }
@@ -149,8 +188,9 @@ impl Recorder {
     /// Forgets the steps (and any capture), keeping the allocation and the mode.
     pub fn clear(&mut self) {
         self.steps.clear();
+        self.work = 0;
         self.over_budget = false;
-        self.pending = None;
+        self.frames.clear();
         self.capture = None;
     }
 
@@ -168,11 +208,12 @@ impl Recorder {
     /// Records one step: the frame's state before the instruction `opcode`, about to run with
     /// `stack`.
     ///
-    /// The memory digest is of the whole memory at the first step, whenever the depth changed
-    /// since the step before (a frame started or ended), every [`DIGEST_EVERY`] steps and, in
-    /// the full mode, at every step. Elsewhere it is the digest of what the instruction before
-    /// could have changed: the region it wrote ([`written_region`], from its operands) and
-    /// the bytes it added by expanding; 0 when neither. Both engines decide from what their
+    /// The memory digest is of the whole memory at a frame's first step, every
+    /// [`DIGEST_EVERY`] steps of a frame (less often for a large memory: see
+    /// [`BYTES_PER_STEP`]) and, in the full mode, at every step. Elsewhere it is the digest of
+    /// what the frame's instruction before could have changed: the region it wrote
+    /// ([`written_region`], from its operands; for a call, its return region, digested when
+    /// the frame resumes after the callee) and the bytes it added by expanding; 0 when neither. Both engines decide from what their
     /// steps show, so two correct engines record the same trace; a write anywhere else shows
     /// at the next whole-memory digest, and the oracle then runs again in full mode to find
     /// the step.
@@ -190,7 +231,10 @@ impl Recorder {
         code: &[u8],
     ) {
         let index = self.steps.len();
-        if index >= self.max_steps {
+        self.work = self
+            .work
+            .saturating_add(1 + touched(opcode, stack).min(1 << 40) / 1024);
+        if self.over_budget || self.work > self.budget {
             self.over_budget = true;
             return;
         }
@@ -203,14 +247,21 @@ impl Recorder {
             }
         }
         let (depth, memory_len) = (depth as u32, memory.len() as u32);
-        let pending = self.pending.take();
-        let memory_digest = match self.steps.last() {
-            Some(last) if !self.full && index % DIGEST_EVERY != 0 && last.depth == depth => {
-                changed_digest(memory, last.memory_len as usize, pending)
-            }
-            _ => digest(memory),
+        // Follow the frames: a call opens one (its memory starts empty), a return closes the
+        // callee's and comes back to the caller's, whose last instruction was the call.
+        let d = depth as usize;
+        let entered = d >= self.frames.len();
+        self.frames.resize(d + 1, Track::default());
+        let track = &mut self.frames[d];
+        let due = index - track.last_full >= DIGEST_EVERY.max(memory.len() / BYTES_PER_STEP);
+        let memory_digest = if self.full || entered || due {
+            track.last_full = index;
+            digest(memory)
+        } else {
+            changed_digest(memory, track.len as usize, track.pending)
         };
-        self.pending = written_region(opcode, stack);
+        track.pending = written_region(opcode, stack);
+        track.len = memory_len;
         self.steps.push(StepRecord {
             depth,
             code_address,

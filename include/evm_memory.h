@@ -194,7 +194,8 @@ enum EvmMemoryStatus evm_memory_expand_with_gas(struct EvmMemory *mem,
                                                 uint64_t *gas_remaining,
                                                 uint64_t *charged);
 
-// MLOAD: copies the 32-byte big-endian word at `offset` to `out[0..32]`, expanding as needed.
+// Copies the 32-byte big-endian word at `offset` to `out[0..32]`, expanding as needed (MLOAD's
+// access; no gas is charged).
 //
 // # Safety
 // `mem` is NULL or a live handle from [`evm_memory_create`]; `out` is NULL or valid for writing
@@ -205,7 +206,8 @@ enum EvmMemoryStatus evm_memory_expand_with_gas(struct EvmMemory *mem,
 // space; otherwise as [`evm_memory_expand`].
 enum EvmMemoryStatus evm_memory_load_word(struct EvmMemory *mem, size_t offset, uint8_t *out);
 
-// MSTORE: writes the 32-byte big-endian word `word[0..32]` at `offset`, expanding as needed.
+// Writes the 32-byte big-endian word `word[0..32]` at `offset`, expanding as needed (MSTORE's
+// access; no gas is charged).
 //
 // # Safety
 // `mem` is NULL or a live handle from [`evm_memory_create`]; `word` is NULL or valid for
@@ -228,7 +230,8 @@ enum EvmMemoryStatus evm_memory_store_word(struct EvmMemory *mem,
 // `NULL_POINTER` when `mem` or `out` is NULL; otherwise as [`evm_memory_expand`].
 enum EvmMemoryStatus evm_memory_load_byte(struct EvmMemory *mem, size_t offset, uint8_t *out);
 
-// MSTORE8: writes `value` at `offset`, expanding to the word that holds it.
+// Writes `value` at `offset`, expanding to the word that holds it (MSTORE8's access; no gas is
+// charged).
 //
 // # Safety
 // `mem` is NULL or a live handle from [`evm_memory_create`].
@@ -267,10 +270,10 @@ enum EvmMemoryStatus evm_memory_copy_out(const struct EvmMemory *mem,
                                          uint8_t *out,
                                          size_t len);
 
-// CALLDATACOPY / CODECOPY semantics: writes `len` bytes at `memory_offset`, taken from
-// `data[0..data_len]` starting at `data_offset`, zero-padded past the end of the data (a
-// `data_offset` past the end gives all zeros). `len == 0` does nothing. `data` may be NULL when
-// `data_len` is 0. See [`Memory::set_data`].
+// Writes `len` bytes at `memory_offset`, taken from `data[0..data_len]` starting at
+// `data_offset`, zero-padded past the end of the data (a `data_offset` past the end gives all
+// zeros), expanding as needed (CALLDATACOPY's and CODECOPY's access; no gas is charged).
+// `len == 0` does nothing. `data` may be NULL when `data_len` is 0. See [`Memory::set_data`].
 //
 // # Safety
 // `mem` is NULL or a live handle from [`evm_memory_create`]; when `data_len > 0`, `data` is NULL
@@ -287,8 +290,8 @@ enum EvmMemoryStatus evm_memory_set_data(struct EvmMemory *mem,
                                          const uint8_t *data,
                                          size_t data_len);
 
-// MCOPY (EIP-5656): copies `len` bytes from `src` to `dst` (overlap is fine) after expanding over
-// both ranges. `len == 0` does nothing.
+// Copies `len` bytes from `src` to `dst` (overlap is fine) after expanding over both ranges
+// (MCOPY's access, EIP-5656; no gas is charged). `len == 0` does nothing.
 //
 // # Safety
 // `mem` is NULL or a live handle from [`evm_memory_create`].

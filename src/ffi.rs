@@ -570,7 +570,8 @@ pub unsafe extern "C" fn evm_memory_expand_with_gas(
     })
 }
 
-/// MLOAD: copies the 32-byte big-endian word at `offset` to `out[0..32]`, expanding as needed.
+/// Copies the 32-byte big-endian word at `offset` to `out[0..32]`, expanding as needed (MLOAD's
+/// access; no gas is charged).
 ///
 /// # Safety
 /// `mem` is NULL or a live handle from [`evm_memory_create`]; `out` is NULL or valid for writing
@@ -596,7 +597,8 @@ pub unsafe extern "C" fn evm_memory_load_word(
     })
 }
 
-/// MSTORE: writes the 32-byte big-endian word `word[0..32]` at `offset`, expanding as needed.
+/// Writes the 32-byte big-endian word `word[0..32]` at `offset`, expanding as needed (MSTORE's
+/// access; no gas is charged).
 ///
 /// # Safety
 /// `mem` is NULL or a live handle from [`evm_memory_create`]; `word` is NULL or valid for
@@ -648,7 +650,8 @@ pub unsafe extern "C" fn evm_memory_load_byte(
     })
 }
 
-/// MSTORE8: writes `value` at `offset`, expanding to the word that holds it.
+/// Writes `value` at `offset`, expanding to the word that holds it (MSTORE8's access; no gas is
+/// charged).
 ///
 /// # Safety
 /// `mem` is NULL or a live handle from [`evm_memory_create`].
@@ -717,10 +720,10 @@ pub unsafe extern "C" fn evm_memory_copy_out(
     unsafe { copy_view_out(mem, out, len, |m| m.slice(offset, len)) }
 }
 
-/// CALLDATACOPY / CODECOPY semantics: writes `len` bytes at `memory_offset`, taken from
-/// `data[0..data_len]` starting at `data_offset`, zero-padded past the end of the data (a
-/// `data_offset` past the end gives all zeros). `len == 0` does nothing. `data` may be NULL when
-/// `data_len` is 0. See [`Memory::set_data`].
+/// Writes `len` bytes at `memory_offset`, taken from `data[0..data_len]` starting at
+/// `data_offset`, zero-padded past the end of the data (a `data_offset` past the end gives all
+/// zeros), expanding as needed (CALLDATACOPY's and CODECOPY's access; no gas is charged).
+/// `len == 0` does nothing. `data` may be NULL when `data_len` is 0. See [`Memory::set_data`].
 ///
 /// # Safety
 /// `mem` is NULL or a live handle from [`evm_memory_create`]; when `data_len > 0`, `data` is NULL
@@ -749,8 +752,8 @@ pub unsafe extern "C" fn evm_memory_set_data(
     })
 }
 
-/// MCOPY (EIP-5656): copies `len` bytes from `src` to `dst` (overlap is fine) after expanding over
-/// both ranges. `len == 0` does nothing.
+/// Copies `len` bytes from `src` to `dst` (overlap is fine) after expanding over both ranges
+/// (MCOPY's access, EIP-5656; no gas is charged). `len == 0` does nothing.
 ///
 /// # Safety
 /// `mem` is NULL or a live handle from [`evm_memory_create`].
@@ -768,7 +771,7 @@ pub unsafe extern "C" fn evm_memory_mcopy(
     guard(|| {
         // SAFETY: by the caller's contract `mem` is NULL or a live handle.
         let m = unsafe { handle_mut(mem) }?;
-        m.memory.mcopy(dst, src, len)?;
+        m.memory.copy(dst, src, len)?;
         Ok(())
     })
 }
@@ -1436,7 +1439,7 @@ mod tests {
             model.store_byte(0, 0xFF).unwrap();
             model.copy_from_slice(100, &data).unwrap();
             model.set_data(200, 6, 4, &data).unwrap();
-            model.mcopy(101, 100, 4).unwrap();
+            model.copy(101, 100, 4).unwrap();
             let (size, depth, cost, bytes) = state(h);
             assert_eq!((size, depth, cost), (model.size(), 0, model.memory_cost()));
             assert_eq!(bytes, model.as_slice());

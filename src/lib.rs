@@ -5,10 +5,11 @@
 //! configurable limit on the whole shared buffer.
 //!
 //! * [`Memory`] — the memory; [`MemoryConfig`] — its limit and initial capacity;
-//!   [`Memory::mload`], [`Memory::mstore`], [`Memory::mstore8`], [`Memory::mcopy_with_gas`],
-//!   [`Memory::set_data_with_gas`], [`Memory::set_data_from_parent_with_gas`],
-//!   [`Memory::slice_with_gas`] — the word, byte, MCOPY, data-copy and region-reading (KECCAK256,
-//!   LOG, RETURN) opcodes with their expansion gas, in one call.
+//!   [`Memory::load_u256_with_gas`] (MLOAD), [`Memory::store_u256_with_gas`] (MSTORE),
+//!   [`Memory::store_byte_with_gas`] (MSTORE8), [`Memory::copy_with_gas`] (MCOPY),
+//!   [`Memory::set_data_with_gas`], [`Memory::set_data_from_parent_with_gas`] (the data copies)
+//!   and [`Memory::slice_with_gas`] (the region read of KECCAK256, LOG, RETURN) — the opcodes
+//!   with their expansion gas, in one call.
 //! * [`Checkpoint`] — an open child context ([`Memory::enter_child`] / [`Memory::exit_child`]).
 //! * [`memory_gas_cost`], [`expansion_gas_cost`], [`GasMeter`] — the Yellow Paper's memory gas.
 //! * [`to_usize`], [`memory_range`], [`saturating_usize`] — stack values to offsets.
@@ -18,6 +19,17 @@
 //! * `revm` (feature `revm`) — the memory inside revm's EVM: `MemoryEvm`, run by revm's mainnet
 //!   handler with every frame on one [`Memory`], built from a revm `Context`.
 
+//!
+//! ## One naming rule: `_with_gas` charges, nothing else does
+//!
+//! A method whose name ends in `_with_gas` takes a [`GasMeter`] and is the opcode path: it
+//! charges the expansion, expands and makes the access in one call, or fails with memory and
+//! meter untouched. Every other method is a plain access that never charges gas (those taking
+//! `&mut self` may expand for free; the `&self` views never expand). So `store_u256` and
+//! `store_u256_with_gas` are one access without and with gas, the same for `copy` and
+//! `copy_with_gas` or `set_data` and `set_data_with_gas`, and no method is named after an opcode
+//! (the opcodes are in the docs and are search aliases): a name that looks like an opcode would
+//! say nothing about gas, which is exactly what a caller must not get wrong.
 //!
 //! With the `harness` feature the crate also carries the differential harness that proves it
 //! against revm's `SharedMemory` and a reference model (see the README).

@@ -583,7 +583,7 @@ impl Driver {
             }
             10 => {
                 let (dst, src, len) = (input.offset(size), input.offset(size), input.len());
-                let expected = status_of(&self.model.mcopy(dst, src, len));
+                let expected = status_of(&self.model.copy(dst, src, len));
                 // SAFETY: `h` is a live handle.
                 let got = unsafe { evm_memory_mcopy(h, dst, src, len) };
                 check(got, expected, "mcopy");

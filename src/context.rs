@@ -1,7 +1,5 @@
-//! Nested call contexts (the seed design's checkpoints): a child starts with empty memory on the
-//! same buffer, right after its parent's bytes (no copy), and when it ends the parent sees exactly
-//! what it had before, cached gas included. A child reads its calldata from a region of its
-//! parent's memory, and its return region can be copied straight into the parent's.
+//! Nested call contexts (the seed design's checkpoints) and [`Checkpoint`]; the methods' docs are
+//! on the `impl` block below, which rustdoc shows on [`Memory`]'s page.
 
 use core::ops::Range;
 
@@ -26,6 +24,20 @@ impl Checkpoint {
     }
 }
 
+/// # Nested call contexts
+///
+/// CALL and CREATE run their callee in a child context: it starts with empty memory on the same
+/// buffer, right after its parent's bytes (no copy), prices its own expansion from zero words,
+/// and when it ends the parent sees exactly what it had before, cached gas included. The limit
+/// counts every open context. A child reads its calldata from a region of its parent's memory
+/// ([`parent_slice`], [`set_data_from_parent`], [`set_data_from_parent_with_gas`]), and its
+/// return region is copied straight into the parent's when it exits
+/// ([`exit_child_with_return`]).
+///
+/// [`parent_slice`]: Memory::parent_slice
+/// [`set_data_from_parent`]: Memory::set_data_from_parent
+/// [`set_data_from_parent_with_gas`]: Memory::set_data_from_parent_with_gas
+/// [`exit_child_with_return`]: Memory::exit_child_with_return
 impl Memory {
     /// Number of open child contexts (0 at the root).
     #[inline]

@@ -56,24 +56,34 @@ fn pad_to_word(buffer: &mut Vec<u8>) -> usize {
 /// EVM memory with word-aligned lazy expansion, isolated nested call contexts and cached
 /// expansion gas.
 ///
-/// Offsets and lengths are relative to the current context. Accesses through `&mut self` expand
-/// the current context over the bytes they touch (a zero length never expands); read-only views
-/// through `&self` never expand and report [`MemoryError::OutOfBounds`] instead.
+/// Its methods come in four groups, each an `impl` block below with its own introduction:
+///
+/// * **Construction and state**: [`new`](Self::new), buffer reuse, size, limit, the cached
+///   cost and what an expansion would cost;
+/// * **The opcode path**: the metered accesses, whose names end in `_with_gas`, each charging
+///   its expansion, expanding and accessing in one call;
+/// * **Plain accesses**: the same accesses without gas;
+/// * **Nested call contexts**: a child context per CALL, entered and exited with a
+///   [`Checkpoint`](crate::Checkpoint).
+///
+/// Offsets and lengths are relative to the current context. A failed call changes nothing.
 ///
 /// ```
-/// use evm_memory::{Memory, MemoryConfig};
+/// use evm_memory::{Gas, Memory, MemoryConfig, U256};
 ///
 /// let mut memory = Memory::new(MemoryConfig {
 ///     initial_capacity: 1024,
 ///     memory_limit: 1024 * 1024, // 1 MiB
 /// })?;
+/// let mut gas = Gas::new(100);
 ///
-/// // Store a 256-bit word at offset 0 and load it back.
-/// let mut value = [0u8; 32];
-/// value[24..].copy_from_slice(&0x0123_4567_89AB_CDEFu64.to_be_bytes());
-/// memory.store_word(0, &value)?;
-/// assert_eq!(memory.load_word(0)?, value);
-/// assert_eq!(memory.size(), 32);
+/// // MSTORE then MLOAD at 0: one word of memory, 3 gas.
+/// memory.store_u256_with_gas(0, U256::from(0x0123_4567_89AB_CDEFu64), &mut gas)?;
+/// assert_eq!(memory.load_u256_with_gas(0, &mut gas)?, U256::from(0x0123_4567_89AB_CDEFu64));
+/// assert_eq!((memory.size(), gas.spent()), (32, 3));
+///
+/// // The same word through a plain access, which charges nothing.
+/// assert_eq!(memory.load_word(0)?[24..], 0x0123_4567_89AB_CDEFu64.to_be_bytes());
 /// # Ok::<(), evm_memory::MemoryError>(())
 /// ```
 #[derive(Debug)]
@@ -97,6 +107,12 @@ impl Default for Memory {
     }
 }
 
+/// # Construction and state
+///
+/// A memory is built from a [`MemoryConfig`] (limit, initial capacity) or over a buffer to reuse,
+/// and emptied with [`reset`](Memory::reset) without freeing its allocation. The queries report
+/// the current context's size (MSIZE), the limit on the whole shared buffer, the cached memory
+/// cost of the current context and what touching a range would cost now.
 impl Memory {
     fn from_parts(mut buffer: Vec<u8>, limit: u64) -> Self {
         buffer.clear();
@@ -232,22 +248,6 @@ impl Memory {
         Ok(memory_gas_cost(words).saturating_sub(self.current.cost))
     }
 
-    /// Expands the current context so that `[offset, offset + len)` is inside it, to the next
-    /// word boundary. A zero `len` never expands, whatever the offset.
-    ///
-    /// # Errors
-    /// [`MemoryError::MemoryOverflow`] when `offset + len` overflows or the whole buffer would
-    /// exceed the limit; [`MemoryError::OutOfMemory`] when the allocator fails. Memory is
-    /// unchanged on error.
-    #[inline]
-    pub fn expand(&mut self, offset: usize, len: usize) -> Result<(), MemoryError> {
-        if len == 0 {
-            return Ok(());
-        }
-        let end = offset.checked_add(len).ok_or(MemoryError::MemoryOverflow)?;
-        self.ensure_end(end)
-    }
-
     /// `true` when `[offset, offset + len)` lies inside the current context. Written as the
     /// comparisons that slicing the context at `offset` and then to `len` bytes make, so that an
     /// access right after this check (or after an expansion check built on it) compiles to a
@@ -267,27 +267,6 @@ impl Memory {
             return Ok(());
         }
         self.grow(end)
-    }
-
-    /// Expands like [`expand`](Self::expand) and charges `gas` the expansion cost, returning the
-    /// gas charged (zero when nothing grows). This is the seed design's `expand_to_with_gas`.
-    ///
-    /// # Errors
-    /// As [`expand`](Self::expand), plus [`MemoryError::OutOfGas`] when the meter holds less than
-    /// the cost. The limit is checked before gas, as revm's `memory_limit` feature does. On any
-    /// error neither the memory nor the meter is changed.
-    #[inline]
-    pub fn expand_with_gas<G: GasMeter + ?Sized>(
-        &mut self,
-        offset: usize,
-        len: usize,
-        gas: &mut G,
-    ) -> Result<u64, MemoryError> {
-        if len == 0 || self.covers(offset, len) {
-            return Ok(0);
-        }
-        let end = offset.checked_add(len).ok_or(MemoryError::MemoryOverflow)?;
-        self.grow_with_gas(end, gas)
     }
 
     /// Grows the current context to hold `end > self.size()` bytes.

@@ -17,11 +17,11 @@ use core::ops::Range;
 
 use revm_interpreter::interpreter_types::MemoryTr;
 
-use crate::access::copy_padded;
 use crate::config::{MemoryConfig, MAX_MEMORY_LIMIT};
 use crate::error::MemoryError;
 use crate::gas::WORD_SIZE;
 use crate::memory::Memory;
+use crate::plain::copy_padded;
 
 /// Our [`Memory`] as revm's interpreter memory (`InterpreterTypes::Memory`).
 ///

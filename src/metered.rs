@@ -1,35 +1,76 @@
-//! The memory opcodes an interpreter runs most, each in one call that charges the expansion
-//! and makes the access: [`Memory::load_u256_with_gas`], [`Memory::store_u256_with_gas`], [`Memory::store_byte_with_gas`], MCOPY's
-//! [`Memory::copy_with_gas`], the data copies' [`Memory::set_data_with_gas`] (a child's
-//! CALLDATACOPY from its parent's memory is [`Memory::set_data_from_parent_with_gas`]) and the
-//! region read of KECCAK256, LOG, RETURN and REVERT, [`Memory::slice_with_gas`].
-//!
-//! They do what [`Memory::expand_with_gas`] followed by the plain access does, with one bounds
-//! check where that pair needs two (the compiler cannot prove that the access after an
-//! expansion that may have grown the buffer is in bounds, so it checks again). In bounds, which
-//! is nearly every access a contract makes, the whole call is that check and the copy; any
-//! growth is out of line.
-//!
-//! ```
-//! use evm_memory::{Gas, Memory, U256};
-//!
-//! let mut memory = Memory::default();
-//! let mut gas = Gas::new(100);
-//! memory.store_u256_with_gas(0x40, U256::from(0x80), &mut gas)?; // expands to 3 words: 9 gas
-//! assert_eq!(memory.load_u256_with_gas(0x40, &mut gas)?, U256::from(0x80));
-//! memory.store_byte_with_gas(0x5f, 0xff, &mut gas)?; // in bounds: free
-//! assert_eq!((memory.size(), gas.spent()), (0x60, 9));
-//! # Ok::<(), evm_memory::MemoryError>(())
-//! ```
+//! The opcode path: the metered accesses, each charging its expansion gas, expanding and
+//! accessing in one call (their docs are on the `impl` block below, which rustdoc shows on
+//! [`Memory`]'s page).
 
 use ruint::aliases::U256;
 
-use crate::access::copy_padded;
 use crate::error::MemoryError;
 use crate::gas::GasMeter;
 use crate::memory::Memory;
+use crate::plain::copy_padded;
 
+/// # The opcode path: metered accesses (`_with_gas`)
+///
+/// What an interpreter calls for the memory opcodes: each method charges `gas` the expansion
+/// over the bytes it touches, expands and makes the access, in one call, and on any error leaves
+/// both the memory and the meter as they were. MLOAD, MSTORE and MSTORE8 are
+/// [`load_u256_with_gas`], [`store_u256_with_gas`] and [`store_byte_with_gas`]; MCOPY is
+/// [`copy_with_gas`]; CALLDATACOPY, CODECOPY, EXTCODECOPY and RETURNDATACOPY are
+/// [`set_data_with_gas`] (a child's CALLDATACOPY from its parent's memory is
+/// [`set_data_from_parent_with_gas`]); the region read of KECCAK256, LOG, RETURN, REVERT and
+/// CREATE is [`slice_with_gas`]. Any other access: [`expand_with_gas`], then the plain access.
+///
+/// Each does what [`expand_with_gas`] followed by the plain access does, with one bounds check
+/// where that pair needs two (the compiler cannot prove that the access after an expansion that
+/// may have grown the buffer is in bounds, so it checks again). In bounds, which is nearly every
+/// access a contract makes, the whole call is that check and the copy; any growth is out of
+/// line.
+///
+/// ```
+/// use evm_memory::{Gas, Memory, U256};
+///
+/// let mut memory = Memory::default();
+/// let mut gas = Gas::new(100);
+/// memory.store_u256_with_gas(0x40, U256::from(0x80), &mut gas)?; // expands to 3 words: 9 gas
+/// assert_eq!(memory.load_u256_with_gas(0x40, &mut gas)?, U256::from(0x80));
+/// memory.store_byte_with_gas(0x5f, 0xff, &mut gas)?; // in bounds: free
+/// assert_eq!((memory.size(), gas.spent()), (0x60, 9));
+/// # Ok::<(), evm_memory::MemoryError>(())
+/// ```
+///
+/// [`load_u256_with_gas`]: Memory::load_u256_with_gas
+/// [`store_u256_with_gas`]: Memory::store_u256_with_gas
+/// [`store_byte_with_gas`]: Memory::store_byte_with_gas
+/// [`copy_with_gas`]: Memory::copy_with_gas
+/// [`set_data_with_gas`]: Memory::set_data_with_gas
+/// [`set_data_from_parent_with_gas`]: Memory::set_data_from_parent_with_gas
+/// [`slice_with_gas`]: Memory::slice_with_gas
+/// [`expand_with_gas`]: Memory::expand_with_gas
 impl Memory {
+    /// Expands like [`expand`](Self::expand) and charges `gas` the expansion cost, returning the
+    /// gas charged (zero when nothing grows): the metered expansion that any access without a
+    /// metered form of its own (CALL's argument and return regions, RETURNDATACOPY's checked
+    /// source, a custom opcode) makes before its plain access. This is the seed design's
+    /// `expand_to_with_gas`.
+    ///
+    /// # Errors
+    /// As [`expand`](Self::expand), plus [`MemoryError::OutOfGas`] when the meter holds less than
+    /// the cost. The limit is checked before gas, as revm's `memory_limit` feature does. On any
+    /// error neither the memory nor the meter is changed.
+    #[inline]
+    pub fn expand_with_gas<G: GasMeter + ?Sized>(
+        &mut self,
+        offset: usize,
+        len: usize,
+        gas: &mut G,
+    ) -> Result<u64, MemoryError> {
+        if len == 0 || self.covers(offset, len) {
+            return Ok(0);
+        }
+        let end = offset.checked_add(len).ok_or(MemoryError::MemoryOverflow)?;
+        self.grow_with_gas(end, gas)
+    }
+
     /// MLOAD: charges `gas` for expanding over the word at `offset`, expands, and reads the word
     /// big-endian.
     ///

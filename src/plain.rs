@@ -1,34 +1,5 @@
-//! Word, byte and bulk accesses on the current context: MLOAD/MSTORE (as `[u8; 32]` or
-//! [`U256`]), MSTORE8, copies in and out, read-only views, zero-padded `set_data`
-//! (CALLDATACOPY/CODECOPY/EXTCODECOPY/RETURNDATACOPY) and MCOPY (EIP-5656).
-//!
-//! The seed design's expansion, byte and bulk examples:
-//!
-//! ```
-//! use evm_memory::Memory;
-//!
-//! let mut memory = Memory::default();
-//!
-//! // Memory expansion. The seed's `expand_to(offset)` always grows to `offset + 32` and then
-//! // asserts `size >= offset + 32`; here an access names its range, and the size is that
-//! // range's end rounded up to a word: touching the word at 1024 gives exactly 1056.
-//! memory.expand(1024, 32)?;
-//! assert_eq!(memory.size(), 1056);
-//!
-//! // Byte operations.
-//! memory.store_byte(10, 0xFF)?;
-//! memory.store_byte(11, 0xAB)?;
-//! assert_eq!(memory.load_byte(10)?, 0xFF);
-//! assert_eq!(memory.load_byte(11)?, 0xAB);
-//!
-//! // Bulk data operations.
-//! let data = [1u8, 2, 3, 4, 5, 6, 7, 8];
-//! memory.copy_from_slice(100, &data)?;
-//! let mut output = [0u8; 8];
-//! memory.copy_to_slice(100, &mut output)?;
-//! assert_eq!(output, data);
-//! # Ok::<(), evm_memory::MemoryError>(())
-//! ```
+//! The plain accesses: reads, writes and copies on the current context that never charge gas
+//! (their docs are on the `impl` block below, which rustdoc shows on [`Memory`]'s page).
 
 use ruint::aliases::U256;
 
@@ -48,6 +19,51 @@ pub(crate) fn copy_padded(dst: &mut [u8], data: &[u8], data_offset: usize) {
     }
 }
 
+/// # Plain accesses: no gas
+///
+/// Reads, writes and copies on the current context that never charge gas, for callers that
+/// price memory themselves (an interpreter that has already called
+/// [`expand_with_gas`](Memory::expand_with_gas), a test, a tool): words as `[u8; 32]` or
+/// [`U256`], bytes, copies in and out, views, zero-padded data copies ([`set_data`]) and the
+/// copy within memory ([`copy`]). Each is the access of an opcode whose metered form ends in
+/// `_with_gas`.
+///
+/// Those taking `&mut self` expand the current context over the bytes they touch, free of
+/// charge (a zero length never expands); the views through `&self` ([`slice`],
+/// [`copy_to_slice`]) never expand and report [`MemoryError::OutOfBounds`] instead.
+///
+/// The seed design's expansion, byte and bulk examples:
+///
+/// ```
+/// use evm_memory::Memory;
+///
+/// let mut memory = Memory::default();
+///
+/// // Memory expansion. The seed's `expand_to(offset)` always grows to `offset + 32` and then
+/// // asserts `size >= offset + 32`; here an access names its range, and the size is that
+/// // range's end rounded up to a word: touching the word at 1024 gives exactly 1056.
+/// memory.expand(1024, 32)?;
+/// assert_eq!(memory.size(), 1056);
+///
+/// // Byte operations.
+/// memory.store_byte(10, 0xFF)?;
+/// memory.store_byte(11, 0xAB)?;
+/// assert_eq!(memory.load_byte(10)?, 0xFF);
+/// assert_eq!(memory.load_byte(11)?, 0xAB);
+///
+/// // Bulk data operations.
+/// let data = [1u8, 2, 3, 4, 5, 6, 7, 8];
+/// memory.copy_from_slice(100, &data)?;
+/// let mut output = [0u8; 8];
+/// memory.copy_to_slice(100, &mut output)?;
+/// assert_eq!(output, data);
+/// # Ok::<(), evm_memory::MemoryError>(())
+/// ```
+///
+/// [`set_data`]: Memory::set_data
+/// [`copy`]: Memory::copy
+/// [`slice`]: Memory::slice
+/// [`copy_to_slice`]: Memory::copy_to_slice
 impl Memory {
     /// Mutable view of `[offset, offset + len)` after expanding over it. The access is written
     /// out on both paths: joining them before it would make the compiler check the bounds again
@@ -115,6 +131,24 @@ impl Memory {
             .and_then(|ctx| ctx.get_mut(offset..))
             .and_then(|rest| rest.first_chunk_mut::<32>())
             .ok_or(MemoryError::OutOfBounds)
+    }
+
+    /// Expands the current context so that `[offset, offset + len)` is inside it, to the next
+    /// word boundary, without gas (the metered form is
+    /// [`expand_with_gas`](Self::expand_with_gas)). A zero `len` never expands, whatever the
+    /// offset.
+    ///
+    /// # Errors
+    /// [`MemoryError::MemoryOverflow`] when `offset + len` overflows or the whole buffer would
+    /// exceed the limit; [`MemoryError::OutOfMemory`] when the allocator fails. Memory is
+    /// unchanged on error.
+    #[inline]
+    pub fn expand(&mut self, offset: usize, len: usize) -> Result<(), MemoryError> {
+        if len == 0 {
+            return Ok(());
+        }
+        let end = offset.checked_add(len).ok_or(MemoryError::MemoryOverflow)?;
+        self.ensure_end(end)
     }
 
     /// Writes a 32-byte big-endian word at `offset`, expanding as needed, without gas (MSTORE's

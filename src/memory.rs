@@ -14,6 +14,7 @@
 //! the contexts out aligned again (see `reallocate`). Measured: the 1024-deep nested benchmark
 //! takes ≈ 22 µs with the buffer at 16 mod 32 and ≈ 19.5 µs aligned.
 
+use core::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::config::MemoryConfig;
@@ -86,7 +87,6 @@ fn pad_to_word(buffer: &mut Vec<u8>) -> usize {
 /// assert_eq!(memory.load_word(0)?[24..], 0x0123_4567_89AB_CDEFu64.to_be_bytes());
 /// # Ok::<(), evm_memory::MemoryError>(())
 /// ```
-#[derive(Debug)]
 pub struct Memory {
     /// `head` padding bytes, then every open context back to back.
     pub(crate) buffer: Vec<u8>,
@@ -98,6 +98,65 @@ pub struct Memory {
     pub(crate) limit_end: u64,
     pub(crate) owner: u64,
     pub(crate) next_serial: u64,
+}
+
+/// Size, depth, limit, cached cost, every open context's size (root first) and the current
+/// context's bytes in hex: all of them when they are few, else the first and last word with the
+/// number of bytes between. Padding, spare capacity and the parents' bytes are not shown.
+///
+/// ```
+/// use evm_memory::Memory;
+///
+/// let mut memory = Memory::default();
+/// memory.store_byte(0, 0xAB)?;
+/// assert_eq!(
+///     format!("{memory:?}"),
+///     "Memory { size: 32, depth: 0, limit: 4294967296, total_size: 32, memory_cost: 3, \
+///      context_sizes: [32], current: 0xab00000000000000000000000000000000000000000000000000000000000000 }"
+/// );
+/// # Ok::<(), evm_memory::MemoryError>(())
+/// ```
+impl fmt::Debug for Memory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Memory")
+            .field("size", &self.size())
+            .field("depth", &self.parents.len())
+            .field("limit", &self.limit())
+            .field("total_size", &self.total_size())
+            .field("memory_cost", &self.memory_cost())
+            .field("context_sizes", &ContextSizes(self))
+            .field("current", &HexHeadTail(self.as_slice()))
+            .finish()
+    }
+}
+
+/// Every open context's size, root first, as a list.
+struct ContextSizes<'a>(&'a Memory);
+
+impl fmt::Debug for ContextSizes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.context_sizes()).finish()
+    }
+}
+
+/// Bytes in hex: all of them up to two words, else the first and the last word and how many
+/// bytes lie between.
+struct HexHeadTail<'a>(&'a [u8]);
+
+impl fmt::Debug for HexHeadTail<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+            bytes.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        }
+        let bytes = self.0;
+        f.write_str("0x")?;
+        if bytes.len() <= 2 * WORD_SIZE {
+            return hex(f, bytes);
+        }
+        hex(f, &bytes[..WORD_SIZE])?;
+        write!(f, " …{} bytes… ", bytes.len() - 2 * WORD_SIZE)?;
+        hex(f, &bytes[bytes.len() - WORD_SIZE..])
+    }
 }
 
 impl Default for Memory {
@@ -815,6 +874,55 @@ mod tests {
                 m.capacity()
             );
         }
+    }
+
+    #[test]
+    fn debug_shows_the_state_and_a_hex_head_and_tail_of_the_current_context() {
+        let mut m = Memory::new(MemoryConfig {
+            initial_capacity: 4096,
+            memory_limit: 1 << 20,
+        })
+        .unwrap();
+        assert_eq!(
+            format!("{m:?}"),
+            "Memory { size: 0, depth: 0, limit: 1048576, total_size: 0, memory_cost: 0, \
+             context_sizes: [0], current: 0x }"
+        );
+        // A parent whose bytes must not show, then a child of three words (shown whole up to
+        // two words, head and tail beyond).
+        m.copy_from_slice(0, &[0xEE; 64]).unwrap();
+        let _child = m.enter_child().unwrap();
+        m.copy_from_slice(0, &[0x11, 0x22]).unwrap();
+        let head = format!("1122{}", "00".repeat(30));
+        assert_eq!(
+            format!("{m:?}"),
+            format!(
+                "Memory {{ size: 32, depth: 1, limit: 1048576, total_size: 96, \
+                 memory_cost: 3, context_sizes: [64, 32], current: 0x{head} }}"
+            )
+        );
+        m.store_byte(95, 0xFF).unwrap();
+        let tail = format!("{}ff", "00".repeat(31));
+        let shown = format!("{m:?}");
+        assert_eq!(
+            shown,
+            format!(
+                "Memory {{ size: 96, depth: 1, limit: 1048576, total_size: 160, \
+                 memory_cost: 9, context_sizes: [64, 96], current: 0x{head} …32 bytes… {tail} }}"
+            )
+        );
+        assert!(!shown.contains("ee"), "a parent's bytes leaked: {shown}");
+        // The alternate form puts one field on a line.
+        let pretty = format!("{m:#?}");
+        assert!(pretty.contains("\n    depth: 1,\n"), "{pretty}");
+        assert!(pretty.contains("\n        64,\n        96,\n"), "{pretty}");
+        // Deep memories list every context; the output stays a line per context in `{:#?}`.
+        let mut deep = Memory::default();
+        for _ in 0..1024 {
+            let _ = deep.enter_child().unwrap();
+        }
+        assert!(format!("{deep:?}").contains("depth: 1024"));
+        assert_eq!(format!("{deep:#?}").lines().count(), 1025 + 10);
     }
 
     #[test]

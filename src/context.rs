@@ -461,7 +461,7 @@ mod tests {
             keep.push(vec![0u8; 16 * (round % 7) + 1]);
             let mut m = Memory::new(MemoryConfig {
                 initial_capacity: 64 + 16 * (round % 5),
-                memory_limit: 1 << 20,
+                ..MemoryConfig::with_limit(1 << 20)
             })
             .unwrap();
             m.copy_from_slice(0, &[7; 40]).unwrap();

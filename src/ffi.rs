@@ -42,7 +42,9 @@ use core::ptr;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::{Checkpoint, Gas, GasMeter, Memory, MemoryConfig, MemoryError, MAX_MEMORY_LIMIT};
+use crate::{
+    Checkpoint, Gas, GasMeter, Memory, MemoryConfig, MemoryError, MemoryPricing, MAX_MEMORY_LIMIT,
+};
 
 #[doc(hidden)]
 pub mod fuzzing;
@@ -155,6 +157,7 @@ impl From<EvmMemoryConfig> for MemoryConfig {
         Self {
             initial_capacity: c.initial_capacity,
             memory_limit: c.memory_limit,
+            pricing: MemoryPricing::MAINNET,
         }
     }
 }

@@ -11,7 +11,7 @@
 //! ```
 //! use evm_memory::{Gas, Memory, MemoryConfig, MemoryError, U256};
 //!
-//! let mut memory = Memory::new(MemoryConfig { initial_capacity: 4096, memory_limit: 1 << 20 })?;
+//! let mut memory = Memory::new(MemoryConfig { initial_capacity: 4096, ..MemoryConfig::with_limit(1 << 20) })?;
 //! let mut gas = Gas::new(1_000_000);
 //!
 //! // MSTORE and MLOAD.
@@ -52,10 +52,11 @@
 //!
 //! * [`Memory`] — the memory. Its page groups the methods: construction and state, the opcode
 //!   path (`_with_gas`), the plain accesses, the nested call contexts. [`MemoryConfig`] — its
-//!   limit and initial capacity.
+//!   limit, initial capacity and pricing.
 //! * [`Checkpoint`] — an open child context ([`Memory::enter_child`] / [`Memory::exit_child`]).
-//! * [`memory_gas_cost`], [`expansion_gas_cost`], [`GasMeter`], [`Gas`] — the Yellow Paper's
-//!   memory gas and what pays for it.
+//! * [`MemoryPricing`] — how memory is priced (`word_cost·w + ⌊w²/quadratic_denominator⌋`,
+//!   mainnet's `3·w + ⌊w²/512⌋` by default), set in [`MemoryConfig`];
+//!   [`memory_gas_cost`], [`expansion_gas_cost`] — mainnet's; [`GasMeter`], [`Gas`] — what pays.
 //! * [`to_usize`], [`memory_range`], [`saturating_usize`] — 256-bit stack operands to offsets
 //!   and lengths.
 //! * [`MemoryError`] — every failure; no public function panics.
@@ -90,7 +91,7 @@ pub use config::{MemoryConfig, MAX_MEMORY_LIMIT};
 pub use context::Checkpoint;
 pub use error::{ConfigError, MemoryError};
 pub use gas::{
-    expansion_gas_cost, memory_gas_cost, num_words, Gas, GasMeter, MEMORY_WORD_GAS,
+    expansion_gas_cost, memory_gas_cost, num_words, Gas, GasMeter, MemoryPricing, MEMORY_WORD_GAS,
     QUADRATIC_DENOMINATOR, WORD_SIZE,
 };
 pub use memory::Memory;

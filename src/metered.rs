@@ -402,7 +402,7 @@ mod tests {
     fn child_with(size: usize, limit: u64) -> Memory {
         let mut m = Memory::new(MemoryConfig {
             initial_capacity: 64,
-            memory_limit: limit,
+            ..MemoryConfig::with_limit(limit)
         })
         .unwrap();
         let parent: Vec<u8> = (1..=96).collect();

@@ -66,7 +66,7 @@ impl Ours {
         Self {
             mem: Memory::new(MemoryConfig {
                 initial_capacity: INITIAL_CAPACITY,
-                memory_limit: MAX_MEMORY_LIMIT,
+                ..MemoryConfig::with_limit(MAX_MEMORY_LIMIT)
             })
             .unwrap(),
             gas: Gas::new(GAS_LIMIT),

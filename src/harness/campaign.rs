@@ -279,6 +279,8 @@ pub struct PhaseStats {
     pub expansions: u64,
     /// Most expansion gas one op charged.
     pub max_expansion_gas: u64,
+    /// Sequences run with a memory pricing other than mainnet's.
+    pub repriced: u64,
 }
 
 impl PhaseStats {
@@ -314,6 +316,7 @@ impl PhaseStats {
             max_total_size: stats.max_total_size,
             expansions,
             max_expansion_gas: max_gas,
+            repriced: stats.repriced,
         }
     }
 }
@@ -334,8 +337,9 @@ impl Accumulator {
         for &(size, gas) in &stats.expansions {
             // The size recorded is that of the frame open after the op: for CALL, RETURN and
             // REVERT it is not the frame that paid. Only points the size can explain (at most
-            // the cost of growing that frame from empty) go to the figure.
-            if gas <= memory_gas_cost(size.div_ceil(32) as u64) {
+            // the cost of growing that frame from empty) go to the figure, which plots
+            // mainnet's pricing: a case priced otherwise is counted but not plotted.
+            if stats.repriced == 0 && gas <= memory_gas_cost(size.div_ceil(32) as u64) {
                 buckets.add(size, gas);
             }
             self.expansions += 1;

@@ -301,8 +301,8 @@ impl Engine for OursEngine {
 
     fn begin(&mut self, case: &Case) {
         let buffer = core::mem::take(&mut self.memory).into_buffer();
-        self.memory =
-            Memory::with_buffer(buffer, MemoryConfig::with_limit(case.limit)).unwrap_or_default();
+        let config = MemoryConfig::with_limit(case.limit).with_pricing(case.pricing);
+        self.memory = Memory::with_buffer(buffer, config).unwrap_or_default();
         while let Some(f) = self.frames.pop() {
             self.spare.push(f.return_data);
         }

@@ -18,7 +18,7 @@ const TARGETS: [(&str, Driver); 4] = [
     ("diff_ops", fuzz_diff_ops),
     ("diff_small", fuzz_diff_small),
     ("memory_raw", fuzz_memory_raw),
-    ("c_api", evm_memory::ffi::fuzzing::drive_c_api),
+    ("c_api", evm_memory::harness::c_api::drive_c_api),
 ];
 
 fn files(dir: &Path) -> Vec<PathBuf> {

@@ -1008,12 +1008,12 @@ impl Run<'_> {
 
     fn raw(&mut self, replay: Replay, file: &CorpusFile, source: &str, data: &[u8]) {
         let result = panic::catch_unwind(|| match replay {
-            Replay::CApi => crate::ffi::fuzzing::drive_c_api(data),
+            Replay::CApi => crate::harness::c_api::drive_c_api(data),
             _ => drive_raw(data),
         });
         if let Err(payload) = result {
             let reproduce = if replay == Replay::CApi {
-                "evm_memory::ffi::fuzzing::drive_c_api"
+                "evm_memory::harness::c_api::drive_c_api"
             } else {
                 "evm_memory::harness::drive_raw"
             };
@@ -1443,7 +1443,7 @@ pub fn replay_function(target: &str) -> Option<&'static str> {
         "diff_ops" => Some("evm_memory::harness::fuzz_diff_ops"),
         "diff_small" => Some("evm_memory::harness::fuzz_diff_small"),
         "memory_raw" => Some("evm_memory::harness::fuzz_memory_raw"),
-        "c_api" => Some("evm_memory::ffi::fuzzing::drive_c_api"),
+        "c_api" => Some("evm_memory::harness::c_api::drive_c_api"),
         _ => None,
     }
 }

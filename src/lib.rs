@@ -11,7 +11,9 @@
 //! ```
 //! use evm_memory::{Gas, Memory, MemoryConfig, MemoryError, U256};
 //!
-//! let mut memory = Memory::new(MemoryConfig { initial_capacity: 4096, ..MemoryConfig::with_limit(1 << 20) })?;
+//! // 1 MiB at most, 4 KiB reserved up front, mainnet pricing.
+//! let config = MemoryConfig { initial_capacity: 4096, ..MemoryConfig::with_limit(1 << 20) };
+//! let mut memory = Memory::new(config)?;
 //! let mut gas = Gas::new(1_000_000);
 //!
 //! // MSTORE and MLOAD.
@@ -55,8 +57,9 @@
 //!   limit, initial capacity and pricing.
 //! * [`Checkpoint`] — an open child context ([`Memory::enter_child`] / [`Memory::exit_child`]).
 //! * [`MemoryPricing`] — how memory is priced (`word_cost·w + ⌊w²/quadratic_denominator⌋`,
-//!   mainnet's `3·w + ⌊w²/512⌋` by default), set in [`MemoryConfig`];
-//!   [`memory_gas_cost`], [`expansion_gas_cost`] — mainnet's; [`GasMeter`], [`Gas`] — what pays.
+//!   mainnet's `3·w + ⌊w²/512⌋` by default), set in [`MemoryConfig`].
+//!   [`memory_gas_cost`], [`expansion_gas_cost`] — mainnet's formulas.
+//!   [`GasMeter`], [`Gas`] — what pays for expansion.
 //! * [`to_usize`], [`memory_range`], [`saturating_usize`] — 256-bit stack operands to offsets
 //!   and lengths.
 //! * [`MemoryError`] — every failure; no public function panics.
@@ -74,12 +77,19 @@ pub mod harness;
 #[cfg(feature = "revm")]
 pub mod revm;
 
-// The order of `Memory`'s method groups on its rustdoc page follows these modules: its
-// construction and state, the opcode path, the plain accesses, the nested contexts.
-mod context;
+// `Memory`'s method groups, one `impl` block each with the group's docs on the block. Rustdoc
+// shows the blocks on `Memory`'s page in the order of these declarations, which the blank lines
+// keep rustfmt from sorting: construction and state,
 mod memory;
+
+// the opcode path,
 mod metered;
+
+// the plain accesses,
 mod plain;
+
+// the nested call contexts.
+mod context;
 
 mod config;
 mod error;

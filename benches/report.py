@@ -36,7 +36,7 @@ WORKLOADS = [
         "1. Word hot path",
         "1024 × (MSTORE + MLOAD of a U256) at offsets 0x00..0x1E4 (word-aligned or +4), memory "
         "already 0x220 bytes: every access pays the gas check (a cached no-op) as an interpreter "
-        "does (ours `mstore`/`mload`, which charge and access in one call; revm `resize_memory` + "
+        "does (ours `store_u256_with_gas`/`load_u256_with_gas`, which charge and access in one call; revm `resize_memory` + "
         "`set(to_be_bytes)`/`try_from_be_slice(slice_len)`). `floor` runs the same stores, loads "
         "and checksum on a plain 0x220-byte buffer with slice bounds checks and nothing else (no "
         "gas, no expansion, no contexts), starting on a 32-byte boundary as our contexts do: no "
@@ -48,7 +48,7 @@ WORKLOADS = [
     (
         "2. MSTORE8 and byte loads",
         "1024 × (MSTORE8 + byte load) at random offsets below 0x200, gas check included (ours "
-        "`mstore8`, then `expand_with_gas` + `load_byte`).",
+        "`store_byte_with_gas`, then `expand_with_gas` + `load_byte`).",
         [("mstore8_byte_load", "MSTORE8+load ×1024")],
         None,
     ),
@@ -82,7 +82,7 @@ WORKLOADS = [
         "expands and copies in one call; revm `resize_memory` then `global_to_local_set_data`), MLOADs, MSTOREs two words and RETURNs them into the parent "
         "(ours `exit_child_with_return`; revm copies the output out — into a reused buffer, "
         "sparing it the allocation its interpreter makes — `free_child_context`, then `set`). "
-        "Ours MLOADs and MSTOREs with `mload`/`mstore`. The CALL round trip's `floor` moves the "
+        "Ours MLOADs and MSTOREs with `load_u256_with_gas`/`store_u256_with_gas`. The CALL round trip's `floor` moves the "
         "same bytes on one plain buffer (store the argument word, copy the 132-byte calldata "
         "into the child's 160 bytes and zero the 28 after it, load one word and store two, copy "
         "the 64-byte return region back, load the result) with no gas, expansion, contexts or "
@@ -112,8 +112,8 @@ WORKLOADS = [
         "arguments, mapping-key hashing in scratch space (MSTORE 0x00, MSTORE 0x20, KECCAK256-style "
         "read of 0x00..0x40), MSTORE8, MCOPY and RETURN of the encoded result; each transaction "
         "starts from empty memory. Ours runs each op with its one-call gas-aware form (charge, "
-        "expand and access): `mload`/`mstore`/`mstore8`, `set_data_with_gas` (CALLDATACOPY), "
-        "`mcopy_with_gas` (MCOPY) and `slice_with_gas` (the KECCAK256 and RETURN reads).",
+        "expand and access): `load_u256_with_gas`/`store_u256_with_gas`/`store_byte_with_gas`, `set_data_with_gas` (CALLDATACOPY), "
+        "`copy_with_gas` (MCOPY) and `slice_with_gas` (the KECCAK256 and RETURN reads).",
         [("mixed_contract", "mixed trace")],
         ("ours", "revm", 0.7),
     ),
@@ -154,7 +154,7 @@ LIMITS = {
         "Callgrind counts ≈53 instructions per MSTORE+MLOAD pair for ours, ≈44 for the floor "
         "and ≈67 for revm: reading the trace, the U256 byte swaps MSTORE and MLOAD require, the "
         "32-byte stores and loads and the checksum are work every engine does, and ours adds one "
-        "bounds check per access to the floor's (its in-bounds `mstore`/`mload` are the check "
+        "bounds check per access to the floor's (its in-bounds `store_u256_with_gas`/`load_u256_with_gas` are the check "
         "and the copy; growing, gas and errors are out of line). What is left between ours and "
         "the floor is that check and reading the context's base and length after each store "
         "(a store through a byte pointer may alias them)."
@@ -251,9 +251,9 @@ On this machine:
 | the same | nested 1024, ours / revm | 0.70 | 0.56 |
 | `set_data` / `set_data_from_parent` skip zeroing an empty tail (a `memset` call of 0 bytes) | CALL round trip, ours / revm | 0.89–0.95 | 0.86–0.88 |
 | the same | mixed trace, ours / revm | 0.83 | 0.79–0.80 |
-| `mload` / `mstore` / `mstore8`: gas check and access in one call, one bounds check written as the slicing's own comparisons (so the compiler folds them) and the access repeated on the growth path instead of after a join (a join made the compiler check again) | word hot path, ours (criterion, same build) | 3.54 µs, 0.80× revm; 69 instructions per pair | 3.1–3.2 µs, 0.74× revm; 54 per pair |
+| `load_u256_with_gas` / `store_u256_with_gas` / `store_byte_with_gas`: gas check and access in one call, one bounds check written as the slicing's own comparisons (so the compiler folds them) and the access repeated on the growth path instead of after a join (a join made the compiler check again) | word hot path, ours (criterion, same build) | 3.54 µs, 0.80× revm; 69 instructions per pair | 3.1–3.2 µs, 0.74× revm; 54 per pair |
 | `grow_with_gas` takes a one-word growth that fits the allocation on a short path (price, charge, append a zero word) before the general one | nested 1024, ours (criterion, same build) | 29.7 µs, 0.61× revm; 425 instructions per frame | 21.9 µs, 0.53× revm; 375 per frame |
-| a growing `mload`/`mstore`/`mstore8` gets success back as a `bool` in a register from `grow_over_with_gas` (short path inlined there) and finds a failure's error again out of line, instead of a 32-byte `Result` through memory | nested 1024, ours (callgrind) | 375 instructions per frame | 355 per frame |
+| a growing `load_u256_with_gas`/`store_u256_with_gas`/`store_byte_with_gas` gets success back as a `bool` in a register from `grow_over_with_gas` (short path inlined there) and finds a failure's error again out of line, instead of a 32-byte `Result` through memory | nested 1024, ours (callgrind) | 375 instructions per frame | 355 per frame |
 | the same | incremental expansion, ours (callgrind) | 97 per step | 84 per step |
 | `set_data_with_gas` / `set_data_from_parent_with_gas`: CALLDATACOPY charges, expands and copies in one call, and a growth's new bytes are written once (appended) instead of zeroed and then overwritten | mixed trace, ours (callgrind) | 113 k per trace | 110 k |
 | the same | CALL round trip, ours (callgrind) | 577 per round trip | 548 |
@@ -263,7 +263,7 @@ On this machine:
 | the same | mixed trace, ours (callgrind) | 108 k per trace | 104 k |
 | a gas-aware copy's pad under a word (after data that covers the region) is one zero word appended and cut back, not a `memset` call | CALL round trip, ours (callgrind) | 139.3 k per 256 round trips | 133.4 k |
 | `set_data_from_parent_with_gas` and `exit_child_with_return` inlined into the caller (only the growing copy stays out of line) | CALL round trip, ours (callgrind) | 133.4 k per 256 round trips | 115.5 k |
-| `mcopy_with_gas` and `slice_with_gas`: MCOPY and the KECCAK256/RETURN reads charge, expand and access in one call | mixed trace, ours (callgrind) | 103.7 k per trace | 102.4 k |
+| `copy_with_gas` and `slice_with_gas`: MCOPY and the KECCAK256/RETURN reads charge, expand and access in one call | mixed trace, ours (callgrind) | 103.7 k per trace | 102.4 k |
 | contexts on 32-byte boundaries (the buffer starts after < 32 padding bytes, laid out again on every reallocation) | nested 1024, ours (criterion, buffer placed on purpose) | 22–25 µs at 16 or 48 mod 64 | 19.4–20.3 µs at 0 or 32 mod 64 (one run at 32: 23.9 µs, wide interval) |
 
 The first two rows of this table were measured with an interleaved A/B runner (60 alternating
@@ -274,7 +274,7 @@ others with callgrind alone (`valgrind --tool=callgrind <bench binary> --bench '
 spread on this machine is wider than their effect.
 
 Tried and not kept (no gain a benchmark could show, or a loss): inlining the one-word growth
-into `mstore`/`mload` (nested 0.53 → 0.50, but the word hot path went from 3.2 to 7.5 µs: the
+into `store_u256_with_gas`/`load_u256_with_gas` (nested 0.53 → 0.50, but the word hot path went from 3.2 to 7.5 µs: the
 stored value was spilled to the stack on every access); taking every growth that fits the
 allocation on the short path (CALL round trip −29 instructions, nested +13 per growth); a first
 fused `mstore_with_gas` / `mload_with_gas` written over `expand_with_gas` (≈0%: the access after
@@ -283,7 +283,7 @@ noise, and it needs `unsafe`); zeroing growths of up to 8 words word by word (sl
 `memset` beyond one word); moving the reserve and `memset` calls out of `grow_with_gas` (no
 change in instructions or time); inlining the growth path into its callers (2× slower word hot
 path); returning `Result<u64, ()>` from the growth path to keep it in registers; moving the
-whole growing `mstore` out of line, store included (nested 375 → 457 instructions per frame:
+whole growing `store_u256_with_gas` out of line, store included (nested 375 → 457 instructions per frame:
 the callee re-checked the bounds after growing and the value crossed the call in memory);
 reserving the context stack for 1024 contexts up front (no change a run could separate from
 heap placement; the placement that mattered was the buffer's alignment); copying the return

@@ -18,10 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// The largest memory limit [`evm_memory_create`] accepts: 4 GiB.
+// The largest memory limit `evm_memory_create()` accepts: 4 GiB.
 #define EVM_MEMORY_MAX_LIMIT 4294967296
 
-// Bytes in an EVM word: what [`evm_memory_load_word`] and [`evm_memory_store_word`] move.
+// Bytes in an EVM word: what `evm_memory_load_word()` and `evm_memory_store_word()` move.
 #define EVM_MEMORY_WORD_SIZE 32
 
 // Outcome of a C API call. `EVM_MEMORY_STATUS_OK` (zero) is success; every other value is an
@@ -48,15 +48,16 @@ typedef enum EvmMemoryStatus {
     EVM_MEMORY_STATUS_INVALID_CONFIG = 8,
     // A caller buffer's length is above `PTRDIFF_MAX` or its range wraps the address space.
     EVM_MEMORY_STATUS_LENGTH_OVERFLOW = 9,
-    // An internal panic was caught at the boundary (a bug in this library).
+    // An internal error (a bug in this library) was caught before it reached the caller.
     EVM_MEMORY_STATUS_PANIC = 10,
 } EvmMemoryStatus;
 
-// The opaque memory handle of the C API: a [`Memory`] and the checkpoints of its open child
-// contexts. Create it with [`evm_memory_create`], free it with [`evm_memory_destroy`].
+// The opaque memory handle of the C API: a memory and the checkpoints of its open child
+// contexts. Create it with `evm_memory_create()`, free it with `evm_memory_destroy()`.
 typedef struct EvmMemory EvmMemory;
 
-// How [`evm_memory_create`] sets up a memory (see [`MemoryConfig`]).
+// How `evm_memory_create()` sets up a memory: its initial capacity and its limit. Memory is
+// priced as on mainnet (`3*words + words^2/512`).
 typedef struct EvmMemoryConfig {
     // Bytes reserved up front; 0 allocates nothing until first use.
     size_t initial_capacity;
@@ -65,7 +66,7 @@ typedef struct EvmMemoryConfig {
     uint64_t memory_limit;
 } EvmMemoryConfig;
 
-// An open child context, returned by [`evm_memory_enter_child`] and needed to exit it. Only a
+// An open child context, returned by `evm_memory_enter_child()` and needed to exit it. Only a
 // value that function returned is valid; a zeroed checkpoint never is.
 typedef struct EvmMemoryCheckpoint {
     // Identifies the child context, unique across every memory of the process.
@@ -79,173 +80,181 @@ extern "C" {
 #endif // __cplusplus
 
 // The static, NUL-terminated description of `status`; `"unknown status"` for a value that is
-// not an [`EvmMemoryStatus`]. Never NULL; the string must not be freed.
+// not an `EvmMemoryStatus`. Never NULL; the string must not be freed.
 const char *evm_memory_status_message(int status);
 
 // Writes the default configuration (no initial capacity, the 4 GiB limit) to `*out`.
 //
-// # Safety
+// Requires:
 // `out` is NULL or valid for writing one `EvmMemoryConfig`.
 //
-// # Errors
-// `NULL_POINTER` when `out` is NULL.
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `out` is NULL.
 enum EvmMemoryStatus evm_memory_config_default(struct EvmMemoryConfig *out);
 
 // Creates a memory set up by `*config` and writes its handle to `*out`. Free it with
-// [`evm_memory_destroy`].
+// `evm_memory_destroy()`.
 //
-// # Safety
+// Requires:
 // `config` is NULL or valid for reading one `EvmMemoryConfig`; `out` is NULL or valid for
 // writing one pointer.
 //
-// # Errors
-// `NULL_POINTER` when `config` or `out` is NULL; `INVALID_CONFIG` for a zero limit, a limit
-// above `EVM_MEMORY_MAX_LIMIT` or an initial capacity above the limit; `OUT_OF_MEMORY` when the
-// initial reservation fails. `*out` is untouched on error.
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `config` or `out` is NULL;
+// `EVM_MEMORY_STATUS_INVALID_CONFIG` for a zero limit, a limit above `EVM_MEMORY_MAX_LIMIT` or an
+// initial capacity above the limit; `EVM_MEMORY_STATUS_OUT_OF_MEMORY` when the initial reservation
+// fails. `*out` is untouched on error.
 enum EvmMemoryStatus evm_memory_create(const struct EvmMemoryConfig *config,
                                        struct EvmMemory **out);
 
-// Frees a memory and every open child context. NULL is a no-op; both return `OK`.
+// Frees a memory and every open child context. NULL is a no-op; both return `EVM_MEMORY_STATUS_OK`.
 //
-// # Safety
-// `mem` is NULL or a handle from [`evm_memory_create`] not yet destroyed; it must not be used
+// Requires:
+// `mem` is NULL or a handle from `evm_memory_create()` not yet destroyed; it must not be used
 // afterwards.
 enum EvmMemoryStatus evm_memory_destroy(struct EvmMemory *mem);
 
 // Empties the memory and closes every child context, keeping the allocation. Every checkpoint
 // taken before becomes stale.
 //
-// # Safety
-// `mem` is NULL or a live handle from [`evm_memory_create`].
+// Requires:
+// `mem` is NULL or a live handle from `evm_memory_create()`.
 //
-// # Errors
-// `NULL_POINTER` when `mem` is NULL.
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `mem` is NULL.
 enum EvmMemoryStatus evm_memory_reset(struct EvmMemory *mem);
 
 // Writes the size of the current context in bytes (MSIZE, a multiple of 32) to `*out`.
 //
-// # Safety
-// `mem` is NULL or a live handle from [`evm_memory_create`]; `out` is NULL or valid for writing
+// Requires:
+// `mem` is NULL or a live handle from `evm_memory_create()`; `out` is NULL or valid for writing
 // one `size_t`.
 //
-// # Errors
-// `NULL_POINTER` when `mem` or `out` is NULL.
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `mem` or `out` is NULL.
 enum EvmMemoryStatus evm_memory_size(const struct EvmMemory *mem, size_t *out);
 
 // Writes the number of open child contexts (0 at the root) to `*out`.
 //
-// # Safety
-// As [`evm_memory_size`].
+// Requires:
+// As `evm_memory_size()`.
 //
-// # Errors
-// `NULL_POINTER` when `mem` or `out` is NULL.
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `mem` or `out` is NULL.
 enum EvmMemoryStatus evm_memory_depth(const struct EvmMemory *mem, size_t *out);
 
 // Writes the total memory gas of the current context's size (`C_mem`, cached) to `*out`.
 //
-// # Safety
-// `mem` is NULL or a live handle from [`evm_memory_create`]; `out` is NULL or valid for writing
+// Requires:
+// `mem` is NULL or a live handle from `evm_memory_create()`; `out` is NULL or valid for writing
 // one `uint64_t`.
 //
-// # Errors
-// `NULL_POINTER` when `mem` or `out` is NULL.
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `mem` or `out` is NULL.
 enum EvmMemoryStatus evm_memory_current_cost(const struct EvmMemory *mem, uint64_t *out);
 
 // Writes the gas that touching `[offset, offset + len)` would charge now to `*out` (0 for
-// `len == 0` or a range already inside the current context). See [`Memory::expansion_cost`].
+// `len == 0` or a range already inside the current context).
 //
-// # Safety
-// `mem` is NULL or a live handle from [`evm_memory_create`]; `out` is NULL or valid for writing
+// Requires:
+// `mem` is NULL or a live handle from `evm_memory_create()`; `out` is NULL or valid for writing
 // one `uint64_t`.
 //
-// # Errors
-// `NULL_POINTER` when `mem` or `out` is NULL; `MEMORY_OVERFLOW` when `offset + len` overflows.
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `mem` or `out` is NULL; `EVM_MEMORY_STATUS_MEMORY_OVERFLOW`
+// when `offset + len` overflows.
 enum EvmMemoryStatus evm_memory_expansion_cost(const struct EvmMemory *mem,
                                                size_t offset,
                                                size_t len,
                                                uint64_t *out);
 
-// Expands the current context over `[offset, offset + len)`, to the next word; `len == 0` never
-// expands. See [`Memory::expand`].
+// Expands the current context over `[offset, offset + len)`, to the next word, without gas;
+// `len == 0` never expands.
 //
-// # Safety
-// `mem` is NULL or a live handle from [`evm_memory_create`].
+// Requires:
+// `mem` is NULL or a live handle from `evm_memory_create()`.
 //
-// # Errors
-// `NULL_POINTER` when `mem` is NULL; `MEMORY_OVERFLOW` past the limit or when `offset + len`
-// overflows; `OUT_OF_MEMORY` when allocation fails.
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `mem` is NULL; `EVM_MEMORY_STATUS_MEMORY_OVERFLOW` past the
+// limit or when `offset + len` overflows; `EVM_MEMORY_STATUS_OUT_OF_MEMORY` when allocation fails.
 enum EvmMemoryStatus evm_memory_expand(struct EvmMemory *mem, size_t offset, size_t len);
 
-// Expands like [`evm_memory_expand`] and charges the expansion gas to `*gas_remaining` (gas
-// left, updated in place). Writes the gas charged to `*charged` unless it is NULL. See
-// [`Memory::expand_with_gas`]: the limit is checked before gas.
+// Expands like `evm_memory_expand()` and charges the expansion gas to `*gas_remaining` (gas
+// left, updated in place). Writes the gas charged to `*charged` unless it is NULL. The limit
+// is checked before gas. The only function that charges gas: an interpreter calls it before
+// the plain access of every memory opcode.
 //
-// # Safety
-// `mem` is NULL or a live handle from [`evm_memory_create`]; `gas_remaining` is NULL or valid
+// Requires:
+// `mem` is NULL or a live handle from `evm_memory_create()`; `gas_remaining` is NULL or valid
 // for reading and writing one `uint64_t`; `charged` is NULL or valid for writing one `uint64_t`.
 //
-// # Errors
-// `NULL_POINTER` when `mem` or `gas_remaining` is NULL; `OUT_OF_GAS` when the expansion costs
-// more than `*gas_remaining`; otherwise as [`evm_memory_expand`]. Memory and gas are unchanged
-// on error.
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `mem` or `gas_remaining` is NULL;
+// `EVM_MEMORY_STATUS_OUT_OF_GAS` when the expansion costs more than `*gas_remaining`; otherwise as
+// `evm_memory_expand()`. Memory and gas are unchanged on error.
 enum EvmMemoryStatus evm_memory_expand_with_gas(struct EvmMemory *mem,
                                                 size_t offset,
                                                 size_t len,
                                                 uint64_t *gas_remaining,
                                                 uint64_t *charged);
 
-// MLOAD: copies the 32-byte big-endian word at `offset` to `out[0..32]`, expanding as needed.
+// Copies the 32-byte big-endian word at `offset` to `out[0..32]`, expanding as needed (MLOAD's
+// access; no gas is charged).
 //
-// # Safety
-// `mem` is NULL or a live handle from [`evm_memory_create`]; `out` is NULL or valid for writing
+// Requires:
+// `mem` is NULL or a live handle from `evm_memory_create()`; `out` is NULL or valid for writing
 // 32 bytes.
 //
-// # Errors
-// `NULL_POINTER` when `mem` or `out` is NULL; `LENGTH_OVERFLOW` when `out + 32` wraps the address
-// space; otherwise as [`evm_memory_expand`].
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `mem` or `out` is NULL; `EVM_MEMORY_STATUS_LENGTH_OVERFLOW`
+// when `out + 32` wraps the address space; otherwise as `evm_memory_expand()`.
 enum EvmMemoryStatus evm_memory_load_word(struct EvmMemory *mem, size_t offset, uint8_t *out);
 
-// MSTORE: writes the 32-byte big-endian word `word[0..32]` at `offset`, expanding as needed.
+// Writes the 32-byte big-endian word `word[0..32]` at `offset`, expanding as needed (MSTORE's
+// access; no gas is charged).
 //
-// # Safety
-// `mem` is NULL or a live handle from [`evm_memory_create`]; `word` is NULL or valid for
+// Requires:
+// `mem` is NULL or a live handle from `evm_memory_create()`; `word` is NULL or valid for
 // reading 32 bytes.
 //
-// # Errors
-// `NULL_POINTER` when `mem` or `word` is NULL; `LENGTH_OVERFLOW` when `word + 32` wraps the
-// address space; otherwise as [`evm_memory_expand`].
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `mem` or `word` is NULL;
+// `EVM_MEMORY_STATUS_LENGTH_OVERFLOW` when `word + 32` wraps the address space; otherwise as
+// `evm_memory_expand()`.
 enum EvmMemoryStatus evm_memory_store_word(struct EvmMemory *mem,
                                            size_t offset,
                                            const uint8_t *word);
 
 // Copies the byte at `offset` to `*out`, expanding to the word that holds it.
 //
-// # Safety
-// `mem` is NULL or a live handle from [`evm_memory_create`]; `out` is NULL or valid for writing
+// Requires:
+// `mem` is NULL or a live handle from `evm_memory_create()`; `out` is NULL or valid for writing
 // one byte.
 //
-// # Errors
-// `NULL_POINTER` when `mem` or `out` is NULL; otherwise as [`evm_memory_expand`].
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `mem` or `out` is NULL; otherwise as `evm_memory_expand()`.
 enum EvmMemoryStatus evm_memory_load_byte(struct EvmMemory *mem, size_t offset, uint8_t *out);
 
-// MSTORE8: writes `value` at `offset`, expanding to the word that holds it.
+// Writes `value` at `offset`, expanding to the word that holds it (MSTORE8's access; no gas is
+// charged).
 //
-// # Safety
-// `mem` is NULL or a live handle from [`evm_memory_create`].
+// Requires:
+// `mem` is NULL or a live handle from `evm_memory_create()`.
 //
-// # Errors
-// `NULL_POINTER` when `mem` is NULL; otherwise as [`evm_memory_expand`].
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `mem` is NULL; otherwise as `evm_memory_expand()`.
 enum EvmMemoryStatus evm_memory_store_byte(struct EvmMemory *mem, size_t offset, uint8_t value);
 
 // Writes `data[0..len]` at `offset`, expanding as needed. `data` may be NULL when `len` is 0.
 //
-// # Safety
-// `mem` is NULL or a live handle from [`evm_memory_create`]; when `len > 0`, `data` is NULL or
+// Requires:
+// `mem` is NULL or a live handle from `evm_memory_create()`; when `len > 0`, `data` is NULL or
 // valid for reading `len` bytes (and does not overlap the handle).
 //
-// # Errors
-// `NULL_POINTER` when `mem` is NULL, or `data` is NULL with `len > 0`; `LENGTH_OVERFLOW` when
-// `len` is above `PTRDIFF_MAX` or `data + len` wraps; otherwise as [`evm_memory_expand`].
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `mem` is NULL, or `data` is NULL with `len > 0`;
+// `EVM_MEMORY_STATUS_LENGTH_OVERFLOW` when `len` is above `PTRDIFF_MAX` or `data + len` wraps;
+// otherwise as `evm_memory_expand()`.
 enum EvmMemoryStatus evm_memory_copy_in(struct EvmMemory *mem,
                                         size_t offset,
                                         const uint8_t *data,
@@ -254,32 +263,33 @@ enum EvmMemoryStatus evm_memory_copy_in(struct EvmMemory *mem,
 // Copies `len` bytes of the current context from `offset` to `out`; never expands. `out` may be
 // NULL when `len` is 0 (a zero length is in bounds at any offset).
 //
-// # Safety
-// `mem` is NULL or a live handle from [`evm_memory_create`]; when `len > 0`, `out` is NULL or
+// Requires:
+// `mem` is NULL or a live handle from `evm_memory_create()`; when `len > 0`, `out` is NULL or
 // valid for writing `len` bytes (and does not overlap the handle).
 //
-// # Errors
-// `NULL_POINTER` when `mem` is NULL, or `out` is NULL with `len > 0`; `LENGTH_OVERFLOW` as for
-// [`evm_memory_copy_in`]; `OUT_OF_BOUNDS` when the range reaches past the current context's
-// size. `out` is untouched on error.
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `mem` is NULL, or `out` is NULL with `len > 0`;
+// `EVM_MEMORY_STATUS_LENGTH_OVERFLOW` as for `evm_memory_copy_in()`;
+// `EVM_MEMORY_STATUS_OUT_OF_BOUNDS` when the range reaches past the current context's size. `out`
+// is untouched on error.
 enum EvmMemoryStatus evm_memory_copy_out(const struct EvmMemory *mem,
                                          size_t offset,
                                          uint8_t *out,
                                          size_t len);
 
-// CALLDATACOPY / CODECOPY semantics: writes `len` bytes at `memory_offset`, taken from
-// `data[0..data_len]` starting at `data_offset`, zero-padded past the end of the data (a
-// `data_offset` past the end gives all zeros). `len == 0` does nothing. `data` may be NULL when
-// `data_len` is 0. See [`Memory::set_data`].
+// Writes `len` bytes at `memory_offset`, taken from `data[0..data_len]` starting at
+// `data_offset`, zero-padded past the end of the data (a `data_offset` past the end gives all
+// zeros), expanding as needed (CALLDATACOPY's and CODECOPY's access; no gas is charged).
+// `len == 0` does nothing. `data` may be NULL when `data_len` is 0.
 //
-// # Safety
-// `mem` is NULL or a live handle from [`evm_memory_create`]; when `data_len > 0`, `data` is NULL
+// Requires:
+// `mem` is NULL or a live handle from `evm_memory_create()`; when `data_len > 0`, `data` is NULL
 // or valid for reading `data_len` bytes (and does not overlap the handle).
 //
-// # Errors
-// `NULL_POINTER` when `mem` is NULL, or `data` is NULL with `data_len > 0`; `LENGTH_OVERFLOW`
-// when `data_len` is above `PTRDIFF_MAX` or `data + data_len` wraps; otherwise as
-// [`evm_memory_expand`] over `[memory_offset, memory_offset + len)`.
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `mem` is NULL, or `data` is NULL with `data_len > 0`;
+// `EVM_MEMORY_STATUS_LENGTH_OVERFLOW` when `data_len` is above `PTRDIFF_MAX` or `data + data_len`
+// wraps; otherwise as `evm_memory_expand()` over `[memory_offset, memory_offset + len)`.
 enum EvmMemoryStatus evm_memory_set_data(struct EvmMemory *mem,
                                          size_t memory_offset,
                                          size_t data_offset,
@@ -287,38 +297,40 @@ enum EvmMemoryStatus evm_memory_set_data(struct EvmMemory *mem,
                                          const uint8_t *data,
                                          size_t data_len);
 
-// MCOPY (EIP-5656): copies `len` bytes from `src` to `dst` (overlap is fine) after expanding over
-// both ranges. `len == 0` does nothing.
+// Copies `len` bytes from `src` to `dst` (overlap is fine) after expanding over both ranges
+// (MCOPY's access, EIP-5656; no gas is charged). `len == 0` does nothing.
 //
-// # Safety
-// `mem` is NULL or a live handle from [`evm_memory_create`].
+// Requires:
+// `mem` is NULL or a live handle from `evm_memory_create()`.
 //
-// # Errors
-// `NULL_POINTER` when `mem` is NULL; `MEMORY_OVERFLOW` past the limit or when
-// `max(dst, src) + len` overflows; `OUT_OF_MEMORY` when allocation fails.
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `mem` is NULL; `EVM_MEMORY_STATUS_MEMORY_OVERFLOW` past the
+// limit or when `max(dst, src) + len` overflows; `EVM_MEMORY_STATUS_OUT_OF_MEMORY` when allocation
+// fails.
 enum EvmMemoryStatus evm_memory_mcopy(struct EvmMemory *mem, size_t dst, size_t src, size_t len);
 
 // Enters a child context (CALL): it starts empty, and exiting it restores the parent exactly.
 // Writes its checkpoint to `*out`.
 //
-// # Safety
-// `mem` is NULL or a live handle from [`evm_memory_create`]; `out` is NULL or valid for writing
+// Requires:
+// `mem` is NULL or a live handle from `evm_memory_create()`; `out` is NULL or valid for writing
 // one `EvmMemoryCheckpoint`.
 //
-// # Errors
-// `NULL_POINTER` when `mem` or `out` is NULL; `OUT_OF_MEMORY` when the context stack cannot grow.
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `mem` or `out` is NULL; `EVM_MEMORY_STATUS_OUT_OF_MEMORY`
+// when the context stack cannot grow.
 enum EvmMemoryStatus evm_memory_enter_child(struct EvmMemory *mem, struct EvmMemoryCheckpoint *out);
 
 // Exits the child context opened by `checkpoint`, dropping its bytes and restoring the parent's
 // size and gas.
 //
-// # Safety
-// `mem` is NULL or a live handle from [`evm_memory_create`].
+// Requires:
+// `mem` is NULL or a live handle from `evm_memory_create()`.
 //
-// # Errors
-// `NULL_POINTER` when `mem` is NULL; `NOT_IN_CHILD_CONTEXT` when no child context is open;
-// `STALE_CHECKPOINT` when `checkpoint` is not the innermost open one of this memory (already
-// exited, outer, from another memory, or forged).
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `mem` is NULL; `EVM_MEMORY_STATUS_NOT_IN_CHILD_CONTEXT`
+// when no child context is open; `EVM_MEMORY_STATUS_STALE_CHECKPOINT` when `checkpoint` is not the
+// innermost open one of this memory (already exited, outer, from another memory, or forged).
 enum EvmMemoryStatus evm_memory_exit_child(struct EvmMemory *mem,
                                            struct EvmMemoryCheckpoint checkpoint);
 
@@ -326,15 +338,15 @@ enum EvmMemoryStatus evm_memory_exit_child(struct EvmMemory *mem,
 // (RETURN into CALL's return region): `min(ret_len, dst_len)` bytes from the child's
 // `ret_offset` to the parent's `dst_offset`. Writes the number of bytes copied to `*copied`
 // unless it is NULL. Both regions must already be inside their contexts (zero lengths always
-// are). See [`Memory::exit_child_with_return`].
+// are).
 //
-// # Safety
-// `mem` is NULL or a live handle from [`evm_memory_create`]; `copied` is NULL or valid for
+// Requires:
+// `mem` is NULL or a live handle from `evm_memory_create()`; `copied` is NULL or valid for
 // writing one `size_t`.
 //
-// # Errors
-// As [`evm_memory_exit_child`], plus `OUT_OF_BOUNDS` when either region is outside its context.
-// The child stays open on error.
+// Errors:
+// As `evm_memory_exit_child()`, plus `EVM_MEMORY_STATUS_OUT_OF_BOUNDS` when either region is
+// outside its context. The child stays open on error.
 enum EvmMemoryStatus evm_memory_exit_child_with_return(struct EvmMemory *mem,
                                                        struct EvmMemoryCheckpoint checkpoint,
                                                        size_t ret_offset,
@@ -346,29 +358,31 @@ enum EvmMemoryStatus evm_memory_exit_child_with_return(struct EvmMemory *mem,
 // Copies `len` bytes of the parent context's memory from `offset` to `out` (the CALL argument
 // region a child sees as its calldata). `out` may be NULL when `len` is 0.
 //
-// # Safety
-// `mem` is NULL or a live handle from [`evm_memory_create`]; when `len > 0`, `out` is NULL or
+// Requires:
+// `mem` is NULL or a live handle from `evm_memory_create()`; when `len > 0`, `out` is NULL or
 // valid for writing `len` bytes (and does not overlap the handle).
 //
-// # Errors
-// `NULL_POINTER` when `mem` is NULL, or `out` is NULL with `len > 0`; `LENGTH_OVERFLOW` as for
-// [`evm_memory_copy_out`]; `NOT_IN_CHILD_CONTEXT` at the root; `OUT_OF_BOUNDS` when the region
-// is not inside the parent's memory. `out` is untouched on error.
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `mem` is NULL, or `out` is NULL with `len > 0`;
+// `EVM_MEMORY_STATUS_LENGTH_OVERFLOW` as for `evm_memory_copy_out()`;
+// `EVM_MEMORY_STATUS_NOT_IN_CHILD_CONTEXT` at the root; `EVM_MEMORY_STATUS_OUT_OF_BOUNDS` when the
+// region is not inside the parent's memory. `out` is untouched on error.
 enum EvmMemoryStatus evm_memory_read_parent(const struct EvmMemory *mem,
                                             size_t offset,
                                             uint8_t *out,
                                             size_t len);
 
 // CALLDATACOPY in a child whose calldata is the parent's region
-// `[parent_offset, parent_offset + parent_len)`: like [`evm_memory_set_data`] with that region
-// as the data, without an intermediate copy. See [`Memory::set_data_from_parent`].
+// `[parent_offset, parent_offset + parent_len)`: like `evm_memory_set_data()` with that region
+// as the data, without an intermediate copy.
 //
-// # Safety
-// `mem` is NULL or a live handle from [`evm_memory_create`].
+// Requires:
+// `mem` is NULL or a live handle from `evm_memory_create()`.
 //
-// # Errors
-// `NULL_POINTER` when `mem` is NULL; `NOT_IN_CHILD_CONTEXT` at the root; `OUT_OF_BOUNDS` when the
-// parent region is not inside the parent's memory; otherwise as [`evm_memory_set_data`].
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `mem` is NULL; `EVM_MEMORY_STATUS_NOT_IN_CHILD_CONTEXT` at
+// the root; `EVM_MEMORY_STATUS_OUT_OF_BOUNDS` when the parent region is not inside the parent's
+// memory; otherwise as `evm_memory_set_data()`.
 enum EvmMemoryStatus evm_memory_set_data_from_parent(struct EvmMemory *mem,
                                                      size_t memory_offset,
                                                      size_t data_offset,
@@ -377,23 +391,23 @@ enum EvmMemoryStatus evm_memory_set_data_from_parent(struct EvmMemory *mem,
                                                      size_t parent_len);
 
 // Writes the total memory gas of a memory of `words` 32-byte words, `3*words + words^2/512`
-// (saturating), to `*out`. See [`crate::memory_gas_cost`].
+// (saturating at `UINT64_MAX`), to `*out`: mainnet's pricing.
 //
-// # Safety
+// Requires:
 // `out` is NULL or valid for writing one `uint64_t`.
 //
-// # Errors
-// `NULL_POINTER` when `out` is NULL.
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `out` is NULL.
 enum EvmMemoryStatus evm_memory_memory_gas_cost(uint64_t words, uint64_t *out);
 
 // Writes the gas to grow a memory from `old_size` to `new_size` bytes (each rounded up to whole
-// words; 0 when not growing) to `*out`. See [`crate::expansion_gas_cost`].
+// words; 0 when not growing; saturating at `UINT64_MAX`) to `*out`: mainnet's pricing.
 //
-// # Safety
+// Requires:
 // `out` is NULL or valid for writing one `uint64_t`.
 //
-// # Errors
-// `NULL_POINTER` when `out` is NULL.
+// Errors:
+// `EVM_MEMORY_STATUS_NULL_POINTER` when `out` is NULL.
 enum EvmMemoryStatus evm_memory_expansion_gas_cost(uint64_t old_size,
                                                    uint64_t new_size,
                                                    uint64_t *out);

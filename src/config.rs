@@ -1,6 +1,7 @@
-//! [`MemoryConfig`]: initial capacity and memory limit.
+//! [`MemoryConfig`]: initial capacity, memory limit and pricing.
 
 use crate::error::ConfigError;
+use crate::gas::MemoryPricing;
 
 /// The largest memory limit a configuration accepts: 4 GiB, as in the seed design.
 pub const MAX_MEMORY_LIMIT: u64 = 0x1_0000_0000;
@@ -18,6 +19,8 @@ pub struct MemoryConfig {
     /// Largest size, in bytes, the whole shared buffer (every open context, parents included)
     /// may reach. Between 1 and [`MAX_MEMORY_LIMIT`].
     pub memory_limit: u64,
+    /// How expansion is priced: mainnet's `3·w + ⌊w²/512⌋` by default.
+    pub pricing: MemoryPricing,
 }
 
 impl Default for MemoryConfig {
@@ -25,17 +28,25 @@ impl Default for MemoryConfig {
         Self {
             initial_capacity: 0,
             memory_limit: MAX_MEMORY_LIMIT,
+            pricing: MemoryPricing::MAINNET,
         }
     }
 }
 
 impl MemoryConfig {
-    /// A configuration with the given limit and no initial capacity.
+    /// A configuration with the given limit, no initial capacity and mainnet pricing.
     pub const fn with_limit(memory_limit: u64) -> Self {
         Self {
             initial_capacity: 0,
             memory_limit,
+            pricing: MemoryPricing::MAINNET,
         }
+    }
+
+    /// The same configuration, with memory priced by `pricing`.
+    #[must_use]
+    pub const fn with_pricing(self, pricing: MemoryPricing) -> Self {
+        Self { pricing, ..self }
     }
 
     /// Checks that the configuration can be used.
@@ -43,7 +54,7 @@ impl MemoryConfig {
     /// # Errors
     /// [`ConfigError::ZeroLimit`] for a zero limit, [`ConfigError::LimitTooLarge`] for a limit
     /// above [`MAX_MEMORY_LIMIT`], [`ConfigError::CapacityAboveLimit`] when the initial capacity
-    /// exceeds the limit.
+    /// exceeds the limit; the pricing's errors from [`MemoryPricing::validate`].
     pub const fn validate(&self) -> Result<(), ConfigError> {
         if self.memory_limit == 0 {
             return Err(ConfigError::ZeroLimit);
@@ -59,7 +70,7 @@ impl MemoryConfig {
                 limit: self.memory_limit,
             });
         }
-        Ok(())
+        self.pricing.validate()
     }
 }
 
@@ -94,10 +105,32 @@ mod tests {
     }
 
     #[test]
+    fn validates_the_pricing() {
+        let zero = MemoryPricing {
+            word_cost: 3,
+            quadratic_denominator: 0,
+        };
+        assert_eq!(
+            MemoryConfig::default().with_pricing(zero).validate(),
+            Err(ConfigError::ZeroQuadraticDenominator)
+        );
+        let cheap = MemoryPricing {
+            word_cost: 1,
+            quadratic_denominator: 1024,
+        };
+        let c = MemoryConfig::with_limit(64).with_pricing(cheap);
+        assert_eq!(
+            (c.memory_limit, c.pricing, c.validate()),
+            (64, cheap, Ok(()))
+        );
+        assert_eq!(MemoryConfig::default().pricing, MemoryPricing::MAINNET);
+    }
+
+    #[test]
     fn rejects_capacity_above_limit() {
         let c = MemoryConfig {
             initial_capacity: 65,
-            memory_limit: 64,
+            ..MemoryConfig::with_limit(64)
         };
         assert!(matches!(
             c.validate(),

@@ -1,7 +1,5 @@
-//! Nested call contexts (the seed design's checkpoints): a child starts with empty memory on the
-//! same buffer, right after its parent's bytes (no copy), and when it ends the parent sees exactly
-//! what it had before, cached gas included. A child reads its calldata from a region of its
-//! parent's memory, and its return region can be copied straight into the parent's.
+//! Nested call contexts (the seed design's checkpoints) and [`Checkpoint`]; the methods' docs are
+//! on the `impl` block below, which rustdoc shows on [`Memory`]'s page.
 
 use core::ops::Range;
 
@@ -26,6 +24,20 @@ impl Checkpoint {
     }
 }
 
+/// # Nested call contexts
+///
+/// CALL and CREATE run their callee in a child context: it starts with empty memory on the same
+/// buffer, right after its parent's bytes (no copy), prices its own expansion from zero words,
+/// and when it ends the parent sees exactly what it had before, cached gas included. The limit
+/// counts every open context. A child reads its calldata from a region of its parent's memory
+/// ([`parent_slice`], [`set_data_from_parent`], [`set_data_from_parent_with_gas`]), and its
+/// return region is copied straight into the parent's when it exits
+/// ([`exit_child_with_return`]).
+///
+/// [`parent_slice`]: Memory::parent_slice
+/// [`set_data_from_parent`]: Memory::set_data_from_parent
+/// [`set_data_from_parent_with_gas`]: Memory::set_data_from_parent_with_gas
+/// [`exit_child_with_return`]: Memory::exit_child_with_return
 impl Memory {
     /// Number of open child contexts (0 at the root).
     #[inline]
@@ -449,7 +461,7 @@ mod tests {
             keep.push(vec![0u8; 16 * (round % 7) + 1]);
             let mut m = Memory::new(MemoryConfig {
                 initial_capacity: 64 + 16 * (round % 5),
-                memory_limit: 1 << 20,
+                ..MemoryConfig::with_limit(1 << 20)
             })
             .unwrap();
             m.copy_from_slice(0, &[7; 40]).unwrap();

@@ -20,6 +20,14 @@ pub enum ConfigError {
         /// The limit, in bytes.
         limit: u64,
     },
+    /// The pricing's quadratic denominator is zero: the quadratic term would divide by zero.
+    ZeroQuadraticDenominator,
+    /// The pricing's word cost is above
+    /// [`MemoryPricing::MAX_WORD_COST`](crate::MemoryPricing::MAX_WORD_COST).
+    WordCostTooLarge {
+        /// The word cost that was asked for, in gas.
+        word_cost: u64,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -34,6 +42,14 @@ impl fmt::Display for ConfigError {
             Self::CapacityAboveLimit { capacity, limit } => write!(
                 f,
                 "initial capacity {capacity} bytes is above the memory limit of {limit} bytes"
+            ),
+            Self::ZeroQuadraticDenominator => {
+                f.write_str("memory pricing: the quadratic denominator must be greater than zero")
+            }
+            Self::WordCostTooLarge { word_cost } => write!(
+                f,
+                "memory pricing: word cost {word_cost} gas is above the maximum of {} gas",
+                crate::MemoryPricing::MAX_WORD_COST
             ),
         }
     }

@@ -14,11 +14,13 @@
 //! the contexts out aligned again (see `reallocate`). Measured: the 1024-deep nested benchmark
 //! takes ≈ 22 µs with the buffer at 16 mod 32 and ≈ 19.5 µs aligned.
 
+use core::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::config::MemoryConfig;
 use crate::error::MemoryError;
-use crate::gas::{memory_gas_cost, small_memory_gas_cost, GasMeter, WORD_SIZE};
+use crate::gas::{mainnet_small_cost, GasMeter, Pricing, MAX_WORDS, WORD_SIZE};
+use crate::MemoryPricing;
 
 /// Source of the per-memory tags that make a checkpoint of one memory stale in every other.
 static NEXT_OWNER: AtomicU64 = AtomicU64::new(1);
@@ -28,7 +30,7 @@ static NEXT_OWNER: AtomicU64 = AtomicU64::new(1);
 pub(crate) struct Context {
     /// Where the context starts in the shared buffer.
     pub(crate) base: usize,
-    /// Cached `memory_gas_cost` of the context's current size.
+    /// Cached memory cost of the context's current size (the memory's pricing, exact).
     pub(crate) cost: u64,
     /// Serial of the child context this is (0 for the root), matched by its checkpoint.
     pub(crate) serial: u64,
@@ -56,27 +58,36 @@ fn pad_to_word(buffer: &mut Vec<u8>) -> usize {
 /// EVM memory with word-aligned lazy expansion, isolated nested call contexts and cached
 /// expansion gas.
 ///
-/// Offsets and lengths are relative to the current context. Accesses through `&mut self` expand
-/// the current context over the bytes they touch (a zero length never expands); read-only views
-/// through `&self` never expand and report [`MemoryError::OutOfBounds`] instead.
+/// Its methods come in four groups, each an `impl` block below with its own introduction:
+///
+/// * **Construction and state**: [`new`](Self::new), buffer reuse, size, limit, the cached
+///   cost and what an expansion would cost;
+/// * **The opcode path**: the metered accesses, whose names end in `_with_gas`, each charging
+///   its expansion, expanding and accessing in one call;
+/// * **Plain accesses**: the same accesses without gas;
+/// * **Nested call contexts**: a child context per CALL, entered and exited with a
+///   [`Checkpoint`](crate::Checkpoint).
+///
+/// Offsets and lengths are relative to the current context. A failed call changes nothing.
 ///
 /// ```
-/// use evm_memory::{Memory, MemoryConfig};
+/// use evm_memory::{Gas, Memory, MemoryConfig, U256};
 ///
 /// let mut memory = Memory::new(MemoryConfig {
 ///     initial_capacity: 1024,
-///     memory_limit: 1024 * 1024, // 1 MiB
+///     ..MemoryConfig::with_limit(1024 * 1024) // 1 MiB, mainnet pricing
 /// })?;
+/// let mut gas = Gas::new(100);
 ///
-/// // Store a 256-bit word at offset 0 and load it back.
-/// let mut value = [0u8; 32];
-/// value[24..].copy_from_slice(&0x0123_4567_89AB_CDEFu64.to_be_bytes());
-/// memory.store_word(0, &value)?;
-/// assert_eq!(memory.load_word(0)?, value);
-/// assert_eq!(memory.size(), 32);
+/// // MSTORE then MLOAD at 0: one word of memory, 3 gas.
+/// memory.store_u256_with_gas(0, U256::from(0x0123_4567_89AB_CDEFu64), &mut gas)?;
+/// assert_eq!(memory.load_u256_with_gas(0, &mut gas)?, U256::from(0x0123_4567_89AB_CDEFu64));
+/// assert_eq!((memory.size(), gas.spent()), (32, 3));
+///
+/// // The same word through a plain access, which charges nothing.
+/// assert_eq!(memory.load_word(0)?[24..], 0x0123_4567_89AB_CDEFu64.to_be_bytes());
 /// # Ok::<(), evm_memory::MemoryError>(())
 /// ```
-#[derive(Debug)]
 pub struct Memory {
     /// `head` padding bytes, then every open context back to back.
     pub(crate) buffer: Vec<u8>,
@@ -86,19 +97,101 @@ pub struct Memory {
     pub(crate) parents: Vec<Context>,
     /// The limit as a buffer length: `head` + the configured limit.
     pub(crate) limit_end: u64,
+    /// The limit as the one-word short growth path sees it: `limit_end` under mainnet pricing,
+    /// 0 under any other, which sends every growth down the general path (see
+    /// `try_grow_word`).
+    short_end: u64,
+    /// The most words [`expansion_cost`](Self::expansion_cost) prices with mainnet's formula
+    /// inline: `u32::MAX` under mainnet pricing, 0 under any other, which sends every quote
+    /// out of line.
+    mainnet_words: u64,
+    /// How growth is priced.
+    pub(crate) pricing: Pricing,
     pub(crate) owner: u64,
     pub(crate) next_serial: u64,
+}
+
+/// Size, depth, limit, cached cost, the pricing (when it is not mainnet's), every open
+/// context's size (root first) and the current context's bytes in hex: all of them when they are few, else the first and last word with the
+/// number of bytes between. Padding, spare capacity and the parents' bytes are not shown.
+///
+/// ```
+/// use evm_memory::Memory;
+///
+/// let mut memory = Memory::default();
+/// memory.store_byte(0, 0xAB)?;
+/// assert_eq!(
+///     format!("{memory:?}"),
+///     "Memory { size: 32, depth: 0, limit: 4294967296, total_size: 32, memory_cost: 3, \
+///      context_sizes: [32], current: 0xab00000000000000000000000000000000000000000000000000000000000000 }"
+/// );
+/// # Ok::<(), evm_memory::MemoryError>(())
+/// ```
+impl fmt::Debug for Memory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut debug = f.debug_struct("Memory");
+        debug
+            .field("size", &self.size())
+            .field("depth", &self.parents.len())
+            .field("limit", &self.limit())
+            .field("total_size", &self.total_size())
+            .field("memory_cost", &self.memory_cost());
+        if self.pricing() != MemoryPricing::MAINNET {
+            debug.field("pricing", &self.pricing());
+        }
+        debug
+            .field("context_sizes", &ContextSizes(self))
+            .field("current", &HexHeadTail(self.as_slice()))
+            .finish()
+    }
+}
+
+/// Every open context's size, root first, as a list.
+struct ContextSizes<'a>(&'a Memory);
+
+impl fmt::Debug for ContextSizes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.context_sizes()).finish()
+    }
+}
+
+/// Bytes in hex: all of them up to two words, else the first and the last word and how many
+/// bytes lie between.
+struct HexHeadTail<'a>(&'a [u8]);
+
+impl fmt::Debug for HexHeadTail<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+            bytes.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        }
+        let bytes = self.0;
+        f.write_str("0x")?;
+        if bytes.len() <= 2 * WORD_SIZE {
+            return hex(f, bytes);
+        }
+        hex(f, &bytes[..WORD_SIZE])?;
+        write!(f, " …{} bytes… ", bytes.len() - 2 * WORD_SIZE)?;
+        hex(f, &bytes[bytes.len() - WORD_SIZE..])
+    }
 }
 
 impl Default for Memory {
     /// An empty memory with the default 4 GiB limit that allocates nothing until first use.
     fn default() -> Self {
-        Self::from_parts(Vec::new(), MemoryConfig::default().memory_limit)
+        let config = MemoryConfig::default();
+        Self::from_parts(Vec::new(), config.memory_limit, config.pricing)
     }
 }
 
+/// # Construction and state
+///
+/// A memory is built from a [`MemoryConfig`] (limit, initial capacity) or over a buffer to reuse,
+/// and emptied with [`reset`](Memory::reset) without freeing its allocation. The queries report
+/// the current context's size (MSIZE), the limit on the whole shared buffer, the cached memory
+/// cost of the current context and what touching a range would cost now.
 impl Memory {
-    fn from_parts(mut buffer: Vec<u8>, limit: u64) -> Self {
+    /// A memory over `buffer`'s allocation with a limit and a pricing that were validated.
+    fn from_parts(mut buffer: Vec<u8>, limit: u64, pricing: MemoryPricing) -> Self {
         buffer.clear();
         if buffer.capacity() < WORD_SIZE {
             // Too small to align within; the first growth allocates.
@@ -109,15 +202,36 @@ impl Memory {
         } else {
             pad_to_word(&mut buffer)
         };
-        Self {
+        let pricing_form = Pricing::new(pricing);
+        let mut memory = Self {
             buffer,
             head,
             current: Context::root(head, 0),
             parents: Vec::new(),
-            limit_end: limit + head as u64,
+            limit_end: 0,
+            short_end: 0,
+            mainnet_words: if pricing_form.is_mainnet() {
+                u32::MAX as u64
+            } else {
+                0
+            },
+            pricing: pricing_form,
             owner: NEXT_OWNER.fetch_add(1, Ordering::Relaxed),
             next_serial: 1,
-        }
+        };
+        memory.set_limit_end(limit + head as u64);
+        memory
+    }
+
+    /// Sets the limit as a buffer length, and the short growth path's view of it.
+    #[inline]
+    fn set_limit_end(&mut self, limit_end: u64) {
+        self.limit_end = limit_end;
+        self.short_end = if self.pricing.is_mainnet() {
+            limit_end
+        } else {
+            0
+        };
     }
 
     /// A memory set up by `config`, with `config.initial_capacity` bytes reserved.
@@ -137,7 +251,7 @@ impl Memory {
     /// As [`new`](Self::new).
     pub fn with_buffer(buffer: Vec<u8>, config: MemoryConfig) -> Result<Self, MemoryError> {
         config.validate()?;
-        let mut memory = Self::from_parts(buffer, config.memory_limit);
+        let mut memory = Self::from_parts(buffer, config.memory_limit, config.pricing);
         if memory.spare_capacity() < config.initial_capacity {
             memory.reallocate(config.initial_capacity)?;
         }
@@ -207,6 +321,12 @@ impl Memory {
         self.current.cost
     }
 
+    /// How this memory prices expansion (set by [`MemoryConfig::pricing`]).
+    #[inline]
+    pub fn pricing(&self) -> MemoryPricing {
+        self.pricing.pricing()
+    }
+
     /// The whole current context as a slice.
     #[inline]
     pub fn as_slice(&self) -> &[u8] {
@@ -229,23 +349,24 @@ impl Memory {
             return Ok(0);
         }
         let words = crate::gas::num_words(end as u64);
-        Ok(memory_gas_cost(words).saturating_sub(self.current.cost))
+        let cost = if words <= self.mainnet_words {
+            mainnet_small_cost(words)
+        } else {
+            self.other_memory_cost(words)
+        };
+        Ok(cost.saturating_sub(self.current.cost))
     }
 
-    /// Expands the current context so that `[offset, offset + len)` is inside it, to the next
-    /// word boundary. A zero `len` never expands, whatever the offset.
-    ///
-    /// # Errors
-    /// [`MemoryError::MemoryOverflow`] when `offset + len` overflows or the whole buffer would
-    /// exceed the limit; [`MemoryError::OutOfMemory`] when the allocator fails. Memory is
-    /// unchanged on error.
-    #[inline]
-    pub fn expand(&mut self, offset: usize, len: usize) -> Result<(), MemoryError> {
-        if len == 0 {
-            return Ok(());
+    /// The memory cost of `words` words that [`expansion_cost`](Self::expansion_cost) does not
+    /// price with mainnet's formula inline: any size under a pricing that is not mainnet's,
+    /// and sizes past `u32::MAX` words under mainnet's.
+    #[cold]
+    #[inline(never)]
+    fn other_memory_cost(&self, words: u64) -> u64 {
+        if words <= MAX_WORDS {
+            return self.pricing.cost_within_limit(words);
         }
-        let end = offset.checked_add(len).ok_or(MemoryError::MemoryOverflow)?;
-        self.ensure_end(end)
+        self.pricing().memory_cost(words)
     }
 
     /// `true` when `[offset, offset + len)` lies inside the current context. Written as the
@@ -267,27 +388,6 @@ impl Memory {
             return Ok(());
         }
         self.grow(end)
-    }
-
-    /// Expands like [`expand`](Self::expand) and charges `gas` the expansion cost, returning the
-    /// gas charged (zero when nothing grows). This is the seed design's `expand_to_with_gas`.
-    ///
-    /// # Errors
-    /// As [`expand`](Self::expand), plus [`MemoryError::OutOfGas`] when the meter holds less than
-    /// the cost. The limit is checked before gas, as revm's `memory_limit` feature does. On any
-    /// error neither the memory nor the meter is changed.
-    #[inline]
-    pub fn expand_with_gas<G: GasMeter + ?Sized>(
-        &mut self,
-        offset: usize,
-        len: usize,
-        gas: &mut G,
-    ) -> Result<u64, MemoryError> {
-        if len == 0 || self.covers(offset, len) {
-            return Ok(0);
-        }
-        let end = offset.checked_add(len).ok_or(MemoryError::MemoryOverflow)?;
-        self.grow_with_gas(end, gas)
     }
 
     /// Grows the current context to hold `end > self.size()` bytes.
@@ -322,6 +422,11 @@ impl Memory {
     /// changed, for [`grow_with_gas_slow`](Self::grow_with_gas_slow). (Taking every growth that
     /// fits the allocation here measured 13 more instructions per one-word growth, for a 5%
     /// gain on the CALL round trip only.)
+    ///
+    /// Only mainnet pricing takes it, priced with the constants folded: under any other pricing
+    /// `short_end` is 0 and the limit test fails, so that a configurable pricing costs this path
+    /// no instruction (pricing it here measured 9 more per one-word growth: loading the shift,
+    /// testing for a divisor that is not a power of two, and a variable shift).
     #[inline(always)]
     fn try_grow_word<G: GasMeter + ?Sized>(&mut self, end: usize, gas: &mut G) -> Option<u64> {
         // Room for the word is written as `Vec::extend_from_slice` checks it, so that the
@@ -329,13 +434,12 @@ impl Memory {
         let total = self.buffer.len().wrapping_add(WORD_SIZE);
         if end.wrapping_sub(self.size()) <= WORD_SIZE
             && self.spare_capacity() >= WORD_SIZE
-            && total as u64 <= self.limit_end
+            && total as u64 <= self.short_end
         {
-            // `total - head <= limit <= 4 GiB` (`MemoryConfig::validate`): fewer than 2^27
-            // words.
+            // `total - head <= limit <= 4 GiB` (`MemoryConfig::validate`): at most 2^27
+            // words. Only mainnet pricing comes here (`short_end`).
             let words = ((total - self.current.base) / WORD_SIZE) as u64;
-            debug_assert!(words <= u32::MAX as u64);
-            let cost = small_memory_gas_cost(words);
+            let cost = mainnet_small_cost(words);
             let charge = cost - self.current.cost;
             if charge <= gas.remaining() {
                 gas.consume(charge);
@@ -511,13 +615,12 @@ impl Memory {
         if total as u64 > self.limit_end {
             return Err(MemoryError::MemoryOverflow);
         }
-        // `new_size <= total - head <= limit <= 4 GiB` (`MemoryConfig::validate`): fewer than
-        // 2^27 words, where the cost formula cannot overflow.
+        // `new_size <= total - head <= limit <= 4 GiB` (`MemoryConfig::validate`): at most
+        // 2^27 words, where no valid pricing's cost formula can overflow.
         let words = (new_size / WORD_SIZE) as u64;
-        debug_assert!(words <= u32::MAX as u64);
         Ok(Growth {
             total,
-            cost: small_memory_gas_cost(words),
+            cost: self.pricing.cost_within_limit(words),
         })
     }
 
@@ -565,7 +668,7 @@ impl Memory {
         for parent in &mut self.parents {
             parent.base = moved(parent.base);
         }
-        self.limit_end = self.limit_end - old as u64 + head as u64;
+        self.set_limit_end(self.limit_end - old as u64 + head as u64);
         self.head = head;
         self.buffer = fresh;
         Ok(())
@@ -611,7 +714,7 @@ struct Growth {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gas::Gas;
+    use crate::gas::{memory_gas_cost, Gas};
     use crate::ConfigError;
 
     #[test]
@@ -622,7 +725,7 @@ mod tests {
         );
         let m = Memory::new(MemoryConfig {
             initial_capacity: 4096,
-            memory_limit: 1 << 20,
+            ..MemoryConfig::with_limit(1 << 20)
         })
         .unwrap();
         assert!(m.capacity() >= 4096);
@@ -781,7 +884,7 @@ mod tests {
                 buffer,
                 MemoryConfig {
                     initial_capacity,
-                    memory_limit: 1 << 20,
+                    ..MemoryConfig::with_limit(1 << 20)
                 },
             )
             .unwrap();
@@ -836,6 +939,158 @@ mod tests {
                 m.capacity()
             );
         }
+    }
+
+    #[test]
+    fn debug_shows_the_state_and_a_hex_head_and_tail_of_the_current_context() {
+        let mut m = Memory::new(MemoryConfig {
+            initial_capacity: 4096,
+            ..MemoryConfig::with_limit(1 << 20)
+        })
+        .unwrap();
+        assert_eq!(
+            format!("{m:?}"),
+            "Memory { size: 0, depth: 0, limit: 1048576, total_size: 0, memory_cost: 0, \
+             context_sizes: [0], current: 0x }"
+        );
+        // A parent whose bytes must not show, then a child of three words (shown whole up to
+        // two words, head and tail beyond).
+        m.copy_from_slice(0, &[0xEE; 64]).unwrap();
+        let _child = m.enter_child().unwrap();
+        m.copy_from_slice(0, &[0x11, 0x22]).unwrap();
+        let head = format!("1122{}", "00".repeat(30));
+        assert_eq!(
+            format!("{m:?}"),
+            format!(
+                "Memory {{ size: 32, depth: 1, limit: 1048576, total_size: 96, \
+                 memory_cost: 3, context_sizes: [64, 32], current: 0x{head} }}"
+            )
+        );
+        m.store_byte(95, 0xFF).unwrap();
+        let tail = format!("{}ff", "00".repeat(31));
+        let shown = format!("{m:?}");
+        assert_eq!(
+            shown,
+            format!(
+                "Memory {{ size: 96, depth: 1, limit: 1048576, total_size: 160, \
+                 memory_cost: 9, context_sizes: [64, 96], current: 0x{head} …32 bytes… {tail} }}"
+            )
+        );
+        assert!(!shown.contains("ee"), "a parent's bytes leaked: {shown}");
+        // The alternate form puts one field on a line.
+        let pretty = format!("{m:#?}");
+        assert!(pretty.contains("\n    depth: 1,\n"), "{pretty}");
+        assert!(pretty.contains("\n        64,\n        96,\n"), "{pretty}");
+        // Deep memories list every context; the output stays a line per context in `{:#?}`.
+        let mut deep = Memory::default();
+        for _ in 0..1024 {
+            let _ = deep.enter_child().unwrap();
+        }
+        assert!(format!("{deep:?}").contains("depth: 1024"));
+        assert_eq!(format!("{deep:#?}").lines().count(), 1025 + 10);
+    }
+
+    #[test]
+    fn any_pricing_is_charged_and_cached_exactly() {
+        let pricings = [
+            MemoryPricing::MAINNET,
+            MemoryPricing {
+                word_cost: 1,
+                quadratic_denominator: 256,
+            },
+            MemoryPricing {
+                word_cost: 8,
+                quadratic_denominator: 1024,
+            },
+            // Not a power of two: priced with a division.
+            MemoryPricing {
+                word_cost: 5,
+                quadratic_denominator: 700,
+            },
+            MemoryPricing {
+                word_cost: 0,
+                quadratic_denominator: 1,
+            },
+            MemoryPricing {
+                word_cost: MemoryPricing::MAX_WORD_COST,
+                quadratic_denominator: u64::MAX,
+            },
+        ];
+        for pricing in pricings {
+            let config = MemoryConfig::with_limit(1 << 20).with_pricing(pricing);
+            let mut m = Memory::new(config).unwrap();
+            assert_eq!(m.pricing(), pricing);
+            let mut gas = Gas::new(u64::MAX);
+            let check = |m: &Memory, gas: &Gas, what: &str| {
+                let words = m.words() as u64;
+                assert_eq!(
+                    m.memory_cost(),
+                    pricing.memory_cost(words),
+                    "{pricing:?}: {what}"
+                );
+                // The root's charges add up to its cost (children pay their own).
+                if m.depth() == 0 {
+                    assert_eq!(gas.spent(), m.memory_cost(), "{pricing:?}: {what}");
+                }
+            };
+            // One-word growths (the short path), a big one (the general path), the fused
+            // copies' growth, and a child that prices from zero words.
+            for i in 0..40 {
+                let before = pricing.expansion_cost(m.size() as u64, (32 * i + 32) as u64);
+                let quote = m.expansion_cost(32 * i, 32).unwrap();
+                assert_eq!(quote, before, "{pricing:?}: quote at word {i}");
+                let spent = gas.spent();
+                m.store_u256_with_gas(32 * i, ruint::aliases::U256::from(i), &mut gas)
+                    .unwrap();
+                assert_eq!(gas.spent() - spent, before, "{pricing:?}: word {i}");
+                check(&m, &gas, "walking up");
+            }
+            m.expand_with_gas(0, 100_000, &mut gas).unwrap();
+            check(&m, &gas, "a big growth");
+            m.set_data_with_gas(100_000, 0, 5_000, &[7; 64], &mut gas)
+                .unwrap();
+            check(&m, &gas, "a growing data copy");
+            m.copy_with_gas(200_000, 0, 64, &mut gas).unwrap();
+            check(&m, &gas, "a growing MCOPY");
+            let parent_cost = m.memory_cost();
+            let cp = m.enter_child().unwrap();
+            m.set_data_from_parent_with_gas(0, 0, 3_000, 0, 64, &mut gas)
+                .unwrap();
+            check(&m, &gas, "a child's CALLDATACOPY");
+            m.expand(0, 50_000).unwrap();
+            check(&m, &gas, "a plain expansion");
+            m.exit_child(cp).unwrap();
+            assert_eq!(m.memory_cost(), parent_cost, "{pricing:?}");
+            // A budget one short of the charge fails and changes nothing.
+            let need = m.expansion_cost(0, m.size() + 1).unwrap();
+            let mut poor = Gas::new(need - 1);
+            assert!(
+                matches!(
+                    m.expand_with_gas(0, m.size() + 1, &mut poor),
+                    Err(MemoryError::OutOfGas { .. })
+                ) || need == 0
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_pricing_is_a_config_error() {
+        let zero = MemoryPricing {
+            word_cost: 3,
+            quadratic_denominator: 0,
+        };
+        assert_eq!(
+            Memory::new(MemoryConfig::default().with_pricing(zero)).unwrap_err(),
+            MemoryError::InvalidConfig(ConfigError::ZeroQuadraticDenominator)
+        );
+        let m = Memory::new(MemoryConfig::default().with_pricing(MemoryPricing {
+            word_cost: 2,
+            quadratic_denominator: 1024,
+        }))
+        .unwrap();
+        assert!(format!("{m:?}")
+            .contains("pricing: MemoryPricing { word_cost: 2, quadratic_denominator: 1024 }"));
+        assert!(!format!("{:?}", Memory::default()).contains("pricing"));
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //!   own target directory under `CARGO_TARGET_TMPDIR`, so it never waits on the build lock of the
 //!   `cargo test` that runs it), compiles `tests/c/api_test.c` against it and
 //!   `include/evm_memory.h` with the system C compiler (`$CC`, else `cc`) and runs it.
-//! * `drive_c_api_on_pseudo_random_inputs`: the `c_api` fuzz target's driver on a few thousand
-//!   deterministic pseudo-random inputs.
+//! * `drive_c_api_on_pseudo_random_inputs` (feature `harness`, where the driver lives): the
+//!   `c_api` fuzz target's driver on a few thousand deterministic pseudo-random inputs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -98,8 +98,10 @@ fn c_program_passes() {
 }
 
 /// xorshift64*: a deterministic stream of bytes.
+#[cfg(feature = "harness")]
 struct Rng(u64);
 
+#[cfg(feature = "harness")]
 impl Rng {
     fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
@@ -109,9 +111,11 @@ impl Rng {
     }
 }
 
+#[cfg(feature = "harness")]
 #[test]
 fn drive_c_api_on_pseudo_random_inputs() {
-    use evm_memory::ffi::{fuzzing, EvmMemoryStatus as S};
+    use evm_memory::ffi::EvmMemoryStatus as S;
+    use evm_memory::harness::c_api as fuzzing;
 
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     fuzzing::take_tally();

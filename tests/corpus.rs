@@ -19,7 +19,7 @@ const TARGETS: [(&str, Driver); 5] = [
     ("diff_ops", fuzz_diff_ops),
     ("diff_small", fuzz_diff_small),
     ("memory_raw", fuzz_memory_raw),
-    ("c_api", evm_memory::ffi::fuzzing::drive_c_api),
+    ("c_api", evm_memory::harness::c_api::drive_c_api),
     ("diff_evm", fuzz_diff_evm),
 ];
 
@@ -68,6 +68,51 @@ fn every_corpus_file_replays_clean() {
         failures.join("\n\n")
     );
 }
+
+/// The pricing selector took limit-selector values that no committed input used: every
+/// committed `diff_ops` and `diff_small` input but the scenarios written with a pricing still
+/// decodes as before, with mainnet pricing (the format is extended, not changed).
+#[test]
+fn committed_inputs_keep_mainnet_pricing() {
+    use evm_memory::harness::generate::PRICING_SELECTORS;
+    use evm_memory::harness::{decode, decode_small};
+    use evm_memory::MemoryPricing;
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let repriced: Vec<_> = evm_memory::harness::scenarios::all()
+        .into_iter()
+        .filter(|s| s.case.pricing != MemoryPricing::MAINNET)
+        .map(|s| root.join(s.target).join(s.name))
+        .collect();
+    assert!(
+        repriced.len() >= 2,
+        "a scenario per profile prices otherwise"
+    );
+    let mut checked = 0;
+    for (target, selectors, decode) in [
+        ("diff_ops", &PRICING_SELECTORS[0], decode as Decoder),
+        ("diff_small", &PRICING_SELECTORS[1], decode_small),
+    ] {
+        for dir in [root.join(target), root.join("regressions").join(target)] {
+            for path in files(&dir) {
+                let bytes = std::fs::read(&path).unwrap();
+                let selector = bytes.first().copied().unwrap_or(0);
+                if repriced.contains(&path) {
+                    assert!(selectors.contains(&selector), "{}", path.display());
+                    assert_ne!(decode(&bytes).pricing, MemoryPricing::MAINNET);
+                    continue;
+                }
+                assert!(!selectors.contains(&selector), "{}", path.display());
+                assert_eq!(decode(&bytes).pricing, MemoryPricing::MAINNET);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 900, "only {checked} inputs checked");
+}
+
+/// A decoder of one profile.
+type Decoder = fn(&[u8]) -> evm_memory::harness::Case;
 
 /// Each named scenario is in its target's corpus, byte for byte (so the corpus is what the
 /// documented `conformance write-corpus` command produces, plus fuzzing finds).

@@ -1,12 +1,13 @@
 //! The generator reaches what it must: every op kind, depth ≥ 8, out-of-gas, limit hits, huge
-//! offsets (zero-length and not), word boundaries and the limit's edge — within a bounded
+//! offsets (zero-length and not), word boundaries, the limit's edge and memory priced other
+//! than mainnet's (with small limits and running out of gas too) — within a bounded
 //! number of random inputs, not by hoping.
 #![cfg(feature = "harness")]
 
 use std::collections::BTreeSet;
 
 use evm_memory::harness::{decode, decode_small, run_case, Case, Op, OpKind, Outcome, RunStats};
-use evm_memory::U256;
+use evm_memory::{MemoryPricing, U256};
 
 /// Deterministic xorshift byte strings of varied length.
 fn inputs(seed: u64, count: usize, max_len: usize) -> impl Iterator<Item = Vec<u8>> {
@@ -97,6 +98,23 @@ impl Seen {
         if case.limit <= 2048 {
             self.features.insert("small limit");
         }
+        if case.pricing != MemoryPricing::MAINNET {
+            self.features.insert("pricing other than mainnet's");
+            if case.limit <= 2048 {
+                self.features
+                    .insert("pricing other than mainnet's, small limit");
+            }
+            if stats.outcomes.contains_key(&Outcome::OutOfGas) {
+                self.features
+                    .insert("pricing other than mainnet's, out of gas");
+            }
+            if case.pricing.quadratic_denominator != 512 {
+                self.features.insert("quadratic denominator other than 512");
+            }
+            if case.pricing.word_cost != 3 {
+                self.features.insert("word cost other than 3");
+            }
+        }
         let mut s = stats;
         s.expansions.clear();
         self.stats.merge(&s);
@@ -146,6 +164,11 @@ fn generator_reaches_every_feature_within_a_bounded_budget() {
         "offset 33",
         "access at the limit's edge",
         "small limit",
+        "pricing other than mainnet's",
+        "pricing other than mainnet's, small limit",
+        "pricing other than mainnet's, out of gas",
+        "quadratic denominator other than 512",
+        "word cost other than 3",
     ] {
         if !seen.features.contains(feature) {
             missing.push(feature.to_string());

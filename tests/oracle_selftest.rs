@@ -67,7 +67,7 @@ fn wrong_rounding_is_caught() {
 #[test]
 fn wrong_gas_is_caught() {
     let bugs = ModelBugs {
-        quadratic_divisor: 256,
+        quadratic_divisor: Some(256),
         ..ModelBugs::default()
     };
     assert_caught("quadratic divisor 256", bugs, "gas_charged");

@@ -23,7 +23,7 @@ fn replay(target: &str, name: &str) {
         "diff_ops" => evm_memory::harness::fuzz_diff_ops(&bytes),
         "diff_small" => evm_memory::harness::fuzz_diff_small(&bytes),
         "memory_raw" => evm_memory::harness::fuzz_memory_raw(&bytes),
-        "c_api" => evm_memory::ffi::fuzzing::drive_c_api(&bytes),
+        "c_api" => evm_memory::harness::c_api::drive_c_api(&bytes),
         "diff_evm" => evm_memory::harness::fuzz_diff_evm(&bytes),
         other => panic!("unknown fuzz target {other}"),
     }

@@ -470,6 +470,52 @@ fn expansion_out_of_gas_and_forks() {
     }
 }
 
+/// A chain that prices memory differently (`GasParams`' memory costs): `MemoryEvm` charges
+/// through revm's `Gas` as stock revm does, and its memory is priced the same way, so that its
+/// cached cost is what revm charged.
+#[test]
+fn memory_priced_by_the_gas_params() {
+    use evm_memory::MemoryPricing;
+    use revm_context_interface::cfg::gas_params::GasId;
+
+    let child = Asm::new().push(1).push(0x8000).op(op::MSTORE).ret(0, 0x20);
+    let caller = Asm::new()
+        .mstore_word(0x20, word(13))
+        .call(op::CALL, addr(0xBB), (0, 0x40), (0x4000, 0x20))
+        .op(op::POP)
+        .ret(0x4000, 0x20);
+    let mut ample = Vec::new();
+    for (word_cost, quadratic_denominator) in [(3, 512), (1, 256), (8, 1024), (5, 700)] {
+        let mut cfg = cfg(SpecId::CANCUN);
+        cfg.gas_params.override_gas([
+            (GasId::memory_linear_cost(), word_cost),
+            (GasId::memory_quadratic_reduction(), quadratic_denominator),
+        ]);
+        for gas in [30_000, 40_000, 60_000, 1_000_000] {
+            let database = db(&[(addr(0xAA), &caller), (addr(0xBB), &child)]);
+            let (result, _) = both(database.clone(), cfg.clone(), tx_to(addr(0xAA), gas));
+            let mut evm = Context::mainnet()
+                .with_db(database)
+                .with_cfg(cfg.clone())
+                .with_block(block())
+                .build_memory_evm();
+            assert_eq!(evm.transact(tx_to(addr(0xAA), gas)).unwrap().result, result);
+            let pricing = MemoryPricing {
+                word_cost,
+                quadratic_denominator,
+            };
+            assert_eq!(evm.memory().pricing(), pricing, "{pricing:?}");
+            if gas == 1_000_000 {
+                ample.push(result);
+            }
+        }
+    }
+    // The pricing is charged: with ample gas, each one uses a different amount.
+    for (i, a) in ample.iter().enumerate() {
+        assert!(ample[i + 1..].iter().all(|b| a != b), "{ample:?}");
+    }
+}
+
 /// One `MemoryEvm` runs many transactions on one memory allocation, every one from an empty
 /// memory, with the same results as fresh stock EVMs.
 #[test]

@@ -4,7 +4,7 @@
 //! on and checks identical results, contents, sizes and gas).
 //!
 //! Each engine is driven the way its interpreter drives it: ours through its gas-aware ops
-//! (gas and access in one call) — [`Memory::mload`], [`Memory::mstore`] and [`Memory::mstore8`]
+//! (gas and access in one call) — [`Memory::load_u256_with_gas`], [`Memory::store_u256_with_gas`] and [`Memory::store_byte_with_gas`]
 //! for MLOAD, MSTORE and MSTORE8, [`Memory::set_data_with_gas`] and
 //! [`Memory::set_data_from_parent_with_gas`] for CALLDATACOPY — and through
 //! [`Memory::expand_with_gas`] with an [`evm_memory::Gas`], then the access, for everything
@@ -66,7 +66,7 @@ impl Ours {
         Self {
             mem: Memory::new(MemoryConfig {
                 initial_capacity: INITIAL_CAPACITY,
-                memory_limit: MAX_MEMORY_LIMIT,
+                ..MemoryConfig::with_limit(MAX_MEMORY_LIMIT)
             })
             .unwrap(),
             gas: Gas::new(GAS_LIMIT),
@@ -227,8 +227,8 @@ pub fn word_ours(e: &mut Ours, t: &WordTrace) -> u64 {
     let (mem, gas) = (&mut e.mem, &mut e.gas);
     let mut acc = 0;
     for &(st, w, ld) in &t.ops {
-        mem.mstore(st, w, gas).unwrap();
-        acc = fold_word(acc, mem.mload(ld, gas).unwrap());
+        mem.store_u256_with_gas(st, w, gas).unwrap();
+        acc = fold_word(acc, mem.load_u256_with_gas(ld, gas).unwrap());
     }
     acc
 }
@@ -272,7 +272,7 @@ pub fn byte_ours(e: &mut Ours, t: &ByteTrace) -> u64 {
     let (mem, gas) = (&mut e.mem, &mut e.gas);
     let mut acc = 0u64;
     for &(st, b, ld) in &t.ops {
-        mem.mstore8(st, b, gas).unwrap();
+        mem.store_byte_with_gas(st, b, gas).unwrap();
         mem.expand_with_gas(ld, 1, gas).unwrap();
         acc = acc.rotate_left(3) ^ black_box(mem.load_byte(ld).unwrap()) as u64;
     }
@@ -316,7 +316,7 @@ pub fn expand_ours(e: &mut Ours, t: &ExpandTrace) -> u64 {
     let (mem, gas) = (&mut e.mem, &mut e.gas);
     for i in 0..t.words {
         let off = i * 32;
-        mem.mstore(off, t.value, gas).unwrap();
+        mem.store_u256_with_gas(off, t.value, gas).unwrap();
     }
     gas.spent()
 }
@@ -412,7 +412,7 @@ pub fn set_data_revm(e: &mut Revm, t: &BulkTrace) -> u64 {
 #[inline(never)]
 pub fn mcopy_ours(e: &mut Ours, t: &BulkTrace) -> u64 {
     e.mem.expand_with_gas(t.len, t.len, &mut e.gas).unwrap();
-    e.mem.mcopy(t.len, 0, t.len).unwrap();
+    e.mem.copy(t.len, 0, t.len).unwrap();
     e.mem.size() as u64
 }
 
@@ -453,7 +453,7 @@ pub fn nested_trace() -> NestedTrace {
 #[inline(always)]
 fn frame_writes_ours(mem: &mut Memory, gas: &mut Gas, w: U256) {
     for off in [0x00, 0x20, 0x40] {
-        mem.mstore(off, w, gas).unwrap();
+        mem.store_u256_with_gas(off, w, gas).unwrap();
     }
 }
 
@@ -485,7 +485,7 @@ pub fn nested_ours(e: &mut Ours, t: &NestedTrace) -> u64 {
             Some((_, g)) => g,
             None => &mut e.gas,
         };
-        acc = fold_word(acc, mem.mload(0x20, parent_gas).unwrap());
+        acc = fold_word(acc, mem.load_u256_with_gas(0x20, parent_gas).unwrap());
     }
     acc
 }
@@ -551,7 +551,8 @@ pub fn call_ours(e: &mut Ours, t: &CallTrace) -> u64 {
     let mut acc = 0;
     for &arg in &t.args[..t.calls] {
         // Parent: ABI-encode the arguments (the last word varies per call).
-        mem.mstore(t.args_off + 4 + 96, arg, pgas).unwrap();
+        mem.store_u256_with_gas(t.args_off + 4 + 96, arg, pgas)
+            .unwrap();
         // CALL: expand over the argument and return regions, then enter.
         mem.expand_with_gas(t.args_off, t.args_len, pgas).unwrap();
         mem.expand_with_gas(t.ret_off, t.ret_len, pgas).unwrap();
@@ -560,15 +561,15 @@ pub fn call_ours(e: &mut Ours, t: &CallTrace) -> u64 {
         // Child: CALLDATACOPY(0, 0, args_len), MLOAD(4 + 96), two MSTOREs, RETURN(0, 64).
         mem.set_data_from_parent_with_gas(0, 0, t.args_len, t.args_off, t.args_len, &mut gas)
             .unwrap();
-        let x = mem.mload(4 + 96, &mut gas).unwrap();
-        mem.mstore(0, x ^ arg, &mut gas).unwrap();
-        mem.mstore(0x20, arg, &mut gas).unwrap();
+        let x = mem.load_u256_with_gas(4 + 96, &mut gas).unwrap();
+        mem.store_u256_with_gas(0, x ^ arg, &mut gas).unwrap();
+        mem.store_u256_with_gas(0x20, arg, &mut gas).unwrap();
         mem.expand_with_gas(0, t.ret_len, &mut gas).unwrap();
         mem.exit_child_with_return(cp, 0, t.ret_len, t.ret_off, t.ret_len)
             .unwrap();
         acc ^= gas.spent();
         // Parent: read the result.
-        acc = fold_word(acc, mem.mload(t.ret_off, pgas).unwrap());
+        acc = fold_word(acc, mem.load_u256_with_gas(t.ret_off, pgas).unwrap());
     }
     acc
 }
@@ -822,13 +823,13 @@ pub fn mixed_ours(e: &mut Ours, t: &MixedTrace) -> u64 {
                 *gas = Gas::new(GAS_LIMIT);
             }
             Op::MStore(off, w) => {
-                mem.mstore(off, w, gas).unwrap();
+                mem.store_u256_with_gas(off, w, gas).unwrap();
             }
             Op::MLoad(off) => {
-                acc = fold_word(acc, mem.mload(off, gas).unwrap());
+                acc = fold_word(acc, mem.load_u256_with_gas(off, gas).unwrap());
             }
             Op::MStore8(off, b) => {
-                mem.mstore8(off, b, gas).unwrap();
+                mem.store_byte_with_gas(off, b, gas).unwrap();
             }
             Op::CallDataCopy { mem: m, data, len } => {
                 mem.set_data_with_gas(m, data, len, &t.calldata, gas)
@@ -838,7 +839,7 @@ pub fn mixed_ours(e: &mut Ours, t: &MixedTrace) -> u64 {
                 acc = fold_slice(acc, mem.slice_with_gas(off, len, gas).unwrap());
             }
             Op::MCopy { dst, src, len } => {
-                mem.mcopy_with_gas(dst, src, len, gas).unwrap();
+                mem.copy_with_gas(dst, src, len, gas).unwrap();
             }
             Op::Return { off, len } => {
                 e.out.clear();

@@ -287,6 +287,8 @@ pub struct PhaseStats {
     pub expansions: u64,
     /// Most expansion gas one op charged.
     pub max_expansion_gas: u64,
+    /// Sequences run with a memory pricing other than mainnet's.
+    pub repriced: u64,
 }
 
 impl PhaseStats {
@@ -322,6 +324,7 @@ impl PhaseStats {
             max_total_size: stats.max_total_size,
             expansions,
             max_expansion_gas: max_gas,
+            repriced: stats.repriced,
         }
     }
 }
@@ -342,8 +345,9 @@ impl Accumulator {
         for &(size, gas) in &stats.expansions {
             // The size recorded is that of the frame open after the op: for CALL, RETURN and
             // REVERT it is not the frame that paid. Only points the size can explain (at most
-            // the cost of growing that frame from empty) go to the figure.
-            if gas <= memory_gas_cost(size.div_ceil(32) as u64) {
+            // the cost of growing that frame from empty) go to the figure, which plots
+            // mainnet's pricing: a case priced otherwise is counted but not plotted.
+            if stats.repriced == 0 && gas <= memory_gas_cost(size.div_ceil(32) as u64) {
                 buckets.add(size, gas);
             }
             self.expansions += 1;
@@ -1052,12 +1056,12 @@ impl Run<'_> {
 
     fn raw(&mut self, replay: Replay, file: &CorpusFile, source: &str, data: &[u8]) {
         let result = panic::catch_unwind(|| match replay {
-            Replay::CApi => crate::ffi::fuzzing::drive_c_api(data),
+            Replay::CApi => crate::harness::c_api::drive_c_api(data),
             _ => drive_raw(data),
         });
         if let Err(payload) = result {
             let reproduce = if replay == Replay::CApi {
-                "evm_memory::ffi::fuzzing::drive_c_api"
+                "evm_memory::harness::c_api::drive_c_api"
             } else {
                 "evm_memory::harness::drive_raw"
             };
@@ -1504,7 +1508,7 @@ pub fn replay_function(target: &str) -> Option<&'static str> {
         "diff_ops" => Some("evm_memory::harness::fuzz_diff_ops"),
         "diff_small" => Some("evm_memory::harness::fuzz_diff_small"),
         "memory_raw" => Some("evm_memory::harness::fuzz_memory_raw"),
-        "c_api" => Some("evm_memory::ffi::fuzzing::drive_c_api"),
+        "c_api" => Some("evm_memory::harness::c_api::drive_c_api"),
         _ => None,
     }
 }

@@ -3,9 +3,10 @@
 //! as 256-bit values.
 //!
 //! Only memory expansion gas is modelled: an op's static gas and copy costs are not charged, so
-//! gas runs out exactly where memory pricing makes it run out.
+//! gas runs out exactly where memory pricing makes it run out. That pricing is the case's own
+//! (mainnet's unless it says otherwise), and every engine prices the same way.
 
-use crate::U256;
+use crate::{MemoryPricing, U256};
 
 /// The 4 GiB default limit, as a `u64`.
 pub const DEFAULT_LIMIT: u64 = crate::MAX_MEMORY_LIMIT;
@@ -225,6 +226,10 @@ pub struct Case {
     pub code: Vec<u8>,
     /// The ops, run in order until the root frame ends.
     pub ops: Vec<Op>,
+    /// How memory expansion is priced (every engine takes it: our memory's configuration,
+    /// revm's `GasParams`, the model's formula). Mainnet's unless the case says otherwise; it
+    /// must be valid ([`MemoryPricing::validate`]).
+    pub pricing: MemoryPricing,
 }
 
 impl Default for Case {
@@ -235,6 +240,7 @@ impl Default for Case {
             calldata: Vec::new(),
             code: Vec::new(),
             ops: Vec::new(),
+            pricing: MemoryPricing::MAINNET,
         }
     }
 }

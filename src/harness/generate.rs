@@ -9,7 +9,11 @@
 //! [`decode`] (`arbitrary_take_rest`).
 //!
 //! Layout: a header (limit selector, gas selector, calldata, code), then ops until the input
-//! ends or [`MAX_OPS`]. Each op is a tag byte (`tag % 32` picks the op from a weighted table;
+//! ends or [`MAX_OPS`]. A limit selector in [`PRICING_SELECTORS`] (the profile's range) is
+//! followed by a pricing byte ([`pricing_from_byte`]) and the limit selector proper: about one
+//! case in 16 ([`Profile::Full`]) or 32 ([`Profile::Small`]) prices memory other than mainnet's.
+//! Those selector values meant a limit alone before; no committed corpus input used them, so
+//! every committed input decodes as it did, with mainnet pricing (`tests/corpus.rs` checks it). Each op is a tag byte (`tag % 32` picks the op from a weighted table;
 //! tags of 224 and above are *explicit*: RETURN/REVERT/INVALID are kept even in the root frame,
 //! where otherwise they are turned into reads so that random inputs do not end early) and its
 //! operands, each a selector byte and a payload.
@@ -17,7 +21,7 @@
 use arbitrary::{Arbitrary, Result, Unstructured};
 
 use super::case::{Case, Op, DEFAULT_LIMIT, MAX_OPS, MAX_ROOT_GAS};
-use crate::U256;
+use crate::{MemoryPricing, U256};
 
 /// Which family of cases the decoder produces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -27,6 +31,34 @@ pub enum Profile {
     /// Small limits (≤ 2 KiB) and small gas budgets, so that limit and out-of-gas edges are hit
     /// in nearly every case.
     Small,
+}
+
+/// Limit selectors that announce a pricing byte, per profile ([`Profile::Full`],
+/// [`Profile::Small`]): each range lies inside one that otherwise picks a limit alone (the
+/// default limit; a limit of whole words).
+pub const PRICING_SELECTORS: [core::ops::RangeInclusive<u8>; 2] = [176..=191, 120..=127];
+
+/// Word costs a pricing byte chooses from (`byte % 8`).
+const WORD_COSTS: [u64; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
+/// Quadratic denominators a pricing byte chooses from (`byte / 8 % 3`).
+const DENOMINATORS: [u64; 3] = [256, 512, 1024];
+
+/// The pricing a pricing byte chooses: word cost 1 to 8, quadratic denominator 256, 512 or
+/// 1024 (mainnet's, 3 and 512, among them).
+pub const fn pricing_from_byte(b: u8) -> MemoryPricing {
+    MemoryPricing {
+        word_cost: WORD_COSTS[(b % 8) as usize],
+        quadratic_denominator: DENOMINATORS[((b / 8) % 3) as usize],
+    }
+}
+
+/// The pricing byte that chooses `pricing`, if one does.
+fn pricing_byte(pricing: MemoryPricing) -> Option<u8> {
+    let w = WORD_COSTS.iter().position(|&c| c == pricing.word_cost)?;
+    let d = DENOMINATORS
+        .iter()
+        .position(|&c| c == pricing.quadratic_denominator)?;
+    Some((d * 8 + w) as u8)
 }
 
 /// Op table: `tag % 32` indexes it, so the weights are the repeat counts.
@@ -269,9 +301,15 @@ impl Decoder {
 
 /// Decodes a case from the rest of `u` with the given profile.
 pub fn decode_with(u: &mut Unstructured<'_>, profile: Profile) -> Case {
+    let mut selector = byte(u);
+    let mut pricing = MemoryPricing::MAINNET;
+    if PRICING_SELECTORS[profile as usize].contains(&selector) {
+        pricing = pricing_from_byte(byte(u));
+        selector = byte(u);
+    }
     let (limit, gas) = match profile {
         Profile::Full => {
-            let limit = match byte(u) {
+            let limit = match selector {
                 0..=191 => DEFAULT_LIMIT,
                 192..=223 => 32 * (1 + (byte(u) % 64) as u64),
                 _ => u32_le(u) as u64 + 1,
@@ -285,7 +323,7 @@ pub fn decode_with(u: &mut Unstructured<'_>, profile: Profile) -> Case {
             (limit, gas)
         }
         Profile::Small => {
-            let limit = match byte(u) {
+            let limit = match selector {
                 0..=127 => 32 * (1 + (byte(u) % 64) as u64),
                 _ => 1 + (u16_le(u) % 2048) as u64,
             };
@@ -314,6 +352,7 @@ pub fn decode_with(u: &mut Unstructured<'_>, profile: Profile) -> Case {
         calldata,
         code,
         ops,
+        pricing,
     }
 }
 
@@ -368,9 +407,19 @@ pub fn encode(case: &Case) -> std::result::Result<Vec<u8>, String> {
 /// # Errors
 /// A description of what cannot be encoded: calldata of 128 bytes or more, code of 64 or more,
 /// more than [`MAX_OPS`] ops; for [`Profile::Full`] a root gas above [`MAX_ROOT_GAS`] or a limit
-/// of 0 or above 4 GiB; for [`Profile::Small`] a limit outside 1..=2048 or gas of 1024 or more.
+/// of 0 or above 4 GiB; for [`Profile::Small`] a limit outside 1..=2048 or gas of 1024 or more;
+/// a pricing that no pricing byte chooses ([`pricing_from_byte`]).
 pub fn encode_with(case: &Case, profile: Profile) -> std::result::Result<Vec<u8>, String> {
     let mut out = Vec::new();
+    if case.pricing != MemoryPricing::MAINNET {
+        let b = pricing_byte(case.pricing).ok_or_else(|| {
+            format!(
+                "pricing {:?} is not word cost 1..=8 with denominator 256, 512 or 1024",
+                case.pricing
+            )
+        })?;
+        out.extend_from_slice(&[*PRICING_SELECTORS[profile as usize].start(), b]);
+    }
     match profile {
         Profile::Full => {
             match case.limit {
@@ -575,6 +624,7 @@ mod tests {
                     len: u(1),
                 },
             ],
+            pricing: MemoryPricing::MAINNET,
         };
         let bytes = encode(&case).unwrap();
         assert_eq!(decode(&bytes), case);
@@ -587,6 +637,77 @@ mod tests {
     }
 
     #[test]
+    fn pricing_round_trips_in_both_profiles() {
+        for b in 0..=255u8 {
+            let pricing = pricing_from_byte(b);
+            assert_eq!(pricing.validate(), Ok(()));
+            assert_eq!(pricing_from_byte(pricing_byte(pricing).unwrap()), pricing);
+        }
+        let priced = |pricing, limit, gas| Case {
+            limit,
+            gas,
+            calldata: vec![5; 3],
+            ops: vec![
+                Op::MStore8 {
+                    offset: u(700),
+                    value: 1,
+                },
+                Op::MSize,
+            ],
+            pricing,
+            ..Case::default()
+        };
+        let cheap = MemoryPricing {
+            word_cost: 1,
+            quadratic_denominator: 1024,
+        };
+        for limit in [DEFAULT_LIMIT, 1000] {
+            let case = priced(cheap, limit, 12_345);
+            assert_eq!(decode(&encode(&case).unwrap()), case);
+            let case = priced(MemoryPricing::MAINNET, limit, 12_345);
+            assert_eq!(decode(&encode(&case).unwrap()), case);
+        }
+        let case = priced(cheap, 2048, 1000);
+        assert_eq!(
+            decode_small(&encode_with(&case, Profile::Small).unwrap()),
+            case
+        );
+        let odd = MemoryPricing {
+            word_cost: 9,
+            quadratic_denominator: 512,
+        };
+        assert!(encode(&priced(odd, 64, 0)).is_err());
+    }
+
+    #[test]
+    fn pricing_selectors_choose_a_pricing_and_then_the_limit() {
+        // Full: a selector in 176..=191, the pricing byte, then the limit selector proper.
+        let c = decode(&[180, 8 + 4, 200, 7, 0]);
+        assert_eq!(c.pricing, pricing_from_byte(12));
+        assert_eq!(
+            (c.pricing.word_cost, c.pricing.quadratic_denominator),
+            (5, 512)
+        );
+        assert_eq!(c.limit, 32 * (1 + 7));
+        // The same selector in the second place is the default limit, as before.
+        assert_eq!(decode(&[176, 0, 176, 0]).limit, DEFAULT_LIMIT);
+        // Selectors outside the range: mainnet, and the bytes mean what they meant.
+        let c = decode(&[175, 0]);
+        assert_eq!(
+            (c.pricing, c.limit),
+            (MemoryPricing::MAINNET, DEFAULT_LIMIT)
+        );
+        // Small: 120..=127.
+        let c = decode_small(&[127, 16 + 7, 3, 3, 0]);
+        assert_eq!(
+            (c.pricing.word_cost, c.pricing.quadratic_denominator),
+            (8, 1024)
+        );
+        assert_eq!(c.limit, 32 * 4);
+        assert_eq!(decode_small(&[119, 3]).pricing, MemoryPricing::MAINNET);
+    }
+
+    #[test]
     fn small_profile_round_trips() {
         let case = Case {
             limit: 2048,
@@ -594,6 +715,7 @@ mod tests {
             calldata: vec![9; 20],
             code: vec![],
             ops: vec![Op::MSize, Op::Halt],
+            pricing: MemoryPricing::MAINNET,
         };
         let bytes = encode_with(&case, Profile::Small).unwrap();
         assert_eq!(decode_small(&bytes), case);

@@ -4,6 +4,8 @@
 //!
 //! Layout, after wasmtime's `crates/fuzzing`:
 //! * [`asm`] — a small bytecode assembler for transactions run through revm's EVM;
+//! * [`c_api`] — the C API driven from raw bytes as a C caller would, checked against a plain
+//!   [`Memory`](crate::Memory) (the `c_api` fuzz target);
 //! * [`case`] — the op model ([`Case`], [`Op`]);
 //! * [`generate`] — bytes to a valid case, biased toward the edges ([`decode`], [`encode`]);
 //! * [`engine`] and [`engines`] — one trait, one adapter file per engine;
@@ -25,6 +27,7 @@
 //! Fuzz targets, tests and the conformance campaign all call these same functions.
 
 pub mod asm;
+pub mod c_api;
 pub mod campaign;
 pub mod case;
 pub mod engine;

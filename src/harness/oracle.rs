@@ -29,6 +29,8 @@ pub struct RunStats {
     pub outcomes: BTreeMap<Outcome, u64>,
     /// `(frame size in bytes, expansion gas charged)` for every op that grew memory, for plots.
     pub expansions: Vec<(usize, u64)>,
+    /// Cases run with a memory pricing other than mainnet's.
+    pub repriced: u64,
 }
 
 impl RunStats {
@@ -41,6 +43,7 @@ impl RunStats {
             *self.outcomes.entry(*k).or_default() += v;
         }
         self.ops += other.ops;
+        self.repriced += other.repriced;
         self.max_depth = self.max_depth.max(other.max_depth);
         self.max_frame_size = self.max_frame_size.max(other.max_frame_size);
         self.max_total_size = self.max_total_size.max(other.max_total_size);
@@ -239,7 +242,10 @@ impl Oracle {
     /// # Errors
     /// The first [`Divergence`], boxed.
     pub fn run(&mut self, case: &Case) -> Result<RunStats, Box<Divergence>> {
-        let mut stats = RunStats::default();
+        let mut stats = RunStats {
+            repriced: u64::from(case.pricing != crate::MemoryPricing::MAINNET),
+            ..RunStats::default()
+        };
         for engine in &mut self.engines {
             engine.begin(case);
         }

@@ -138,7 +138,7 @@ pub fn drive_raw(data: &[u8]) {
                 let (o, w) = (input.usize(), [input.u8(); 32]);
                 let r = if gas_ops {
                     charged(&mut memory, o, 32, |m, g| {
-                        m.mstore(o, crate::U256::from_be_bytes(w), g)
+                        m.store_u256_with_gas(o, crate::U256::from_be_bytes(w), g)
                     })
                 } else {
                     memory.store_word(o, &w)
@@ -151,7 +151,7 @@ pub fn drive_raw(data: &[u8]) {
             1 => {
                 let (o, b) = (input.usize(), input.u8());
                 let r = if gas_ops {
-                    charged(&mut memory, o, 1, |m, g| m.mstore8(o, b, g))
+                    charged(&mut memory, o, 1, |m, g| m.store_byte_with_gas(o, b, g))
                 } else {
                     memory.store_byte(o, b)
                 };
@@ -165,7 +165,7 @@ pub fn drive_raw(data: &[u8]) {
                 let r = if gas_ops {
                     let mut word = [0; 32];
                     charged(&mut memory, o, 32, |m, g| {
-                        word = m.mload(o, g)?.to_be_bytes::<32>();
+                        word = m.load_u256_with_gas(o, g)?.to_be_bytes::<32>();
                         Ok(())
                     })
                     .map(|()| word)
@@ -180,11 +180,9 @@ pub fn drive_raw(data: &[u8]) {
             3 => {
                 let (d, s, l) = (input.usize(), input.usize(), input.usize() % 8192);
                 let r = if gas_ops {
-                    charged(&mut memory, d.max(s), l, |m, g| {
-                        m.mcopy_with_gas(d, s, l, g)
-                    })
+                    charged(&mut memory, d.max(s), l, |m, g| m.copy_with_gas(d, s, l, g))
                 } else {
-                    memory.mcopy(d, s, l)
+                    memory.copy(d, s, l)
                 };
                 r.map(|()| {
                     if l > 0 {

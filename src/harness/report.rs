@@ -80,8 +80,9 @@ fn bytes(n: usize) -> String {
 fn phase_row(out: &mut String, name: &str, p: &PhaseStats) {
     let _ = writeln!(
         out,
-        "| {name} | {} | {} | {} | {} | {} | {} |",
+        "| {name} | {} | {} | {} | {} | {} | {} | {} |",
         thousands(p.sequences),
+        thousands(p.repriced),
         thousands(p.ops),
         p.max_depth,
         bytes(p.max_frame_size),
@@ -146,13 +147,19 @@ pub fn markdown(r: &CampaignReport) -> String {
     let _ = writeln!(s, "## Phases\n");
     let _ = writeln!(
         s,
-        "| phase | sequences | ops | max depth | max frame | max total | expansions |"
+        "| phase | sequences | other pricing | ops | max depth | max frame | max total | expansions |"
     );
-    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|");
     phase_row(&mut s, "corpus", &r.stats.corpus);
     phase_row(&mut s, "random", &r.stats.random);
     phase_row(&mut s, "total", t);
-    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "\n*Other pricing*: sequences whose memory is priced other than mainnet's `3·w + ⌊w²/512⌋` \
+         (word cost 1 to 8, quadratic denominator 256, 512 or 1024, chosen by the generator's \
+         pricing selector or set by a scenario); every engine prices them alike: our memory's \
+         configuration, revm's `GasParams`, the model's formula.\n"
+    );
 
     let _ = writeln!(s, "## Ops compared per kind\n");
     let _ = writeln!(s, "![ops per kind](ops_per_kind.svg)\n");
@@ -245,7 +252,7 @@ pub fn markdown(r: &CampaignReport) -> String {
         "{} ops expanded memory during the campaign; the most one op charged was {} gas. The \
          right-hand figure shows, per size bucket, the most and least gas one op charged against \
          the size of the frame it grew (CALL, RETURN and REVERT, which end in another frame, are \
-         left out of it).\n",
+         left out of it, and so are sequences priced other than mainnet's).\n",
         thousands(t.expansions),
         thousands(t.max_expansion_gas)
     );

@@ -134,6 +134,13 @@ pub fn rust_reproducer(case: &Case, name: &str) -> String {
     let _ = writeln!(s, "        gas: {},", case.gas);
     let _ = writeln!(s, "        calldata: {},", bytes_expr(&case.calldata));
     let _ = writeln!(s, "        code: {},", bytes_expr(&case.code));
+    if case.pricing != crate::MemoryPricing::MAINNET {
+        let _ = writeln!(
+            s,
+            "        pricing: evm_memory::MemoryPricing {{ word_cost: {}, quadratic_denominator: {} }},",
+            case.pricing.word_cost, case.pricing.quadratic_denominator
+        );
+    }
     let _ = writeln!(s, "        ops: vec![");
     for (i, op) in case.ops.iter().enumerate() {
         let _ = writeln!(s, "            /* {i:>3} */ {},", op_expr(op));

@@ -4,7 +4,7 @@
 
 use super::case::{u, Case, Op};
 use super::generate::{decode_with, encode_with, Profile};
-use crate::U256;
+use crate::{MemoryPricing, U256};
 
 /// A named case.
 #[derive(Clone, Debug)]
@@ -621,6 +621,84 @@ pub fn all() -> Vec<Scenario> {
                 Op::MStore8 {
                     offset: u(32),
                     value: 1,
+                },
+                Op::MSize,
+            ],
+            ..Case::default()
+        },
+    );
+
+    // Memory priced other than mainnet's: cheap words and a large divisor, then dear words and
+    // a small divisor with a budget that runs out, each through a CALL (the child prices from
+    // zero words under the same pricing) and at the limit's edge.
+    add(
+        "repriced_memory",
+        "diff_ops",
+        Case {
+            limit: 0x20000,
+            pricing: MemoryPricing {
+                word_cost: 1,
+                quadratic_denominator: 1024,
+            },
+            ops: vec![
+                Op::MStore {
+                    offset: u(0),
+                    value: word(1),
+                },
+                Op::MStore8 {
+                    offset: u(0xFFFF),
+                    value: 2,
+                },
+                call(0, 64, 0x100, 32, u64::MAX),
+                Op::MStore {
+                    offset: u(0x8000),
+                    value: word(3),
+                },
+                Op::Return {
+                    offset: u(0x8000),
+                    len: u(32),
+                },
+                Op::MCopy {
+                    dst: u(0x10000),
+                    src: u(0),
+                    len: u(0xFFE0),
+                },
+                Op::MStore8 {
+                    offset: u(0x20000),
+                    value: 4,
+                },
+                Op::MSize,
+            ],
+            ..Case::default()
+        },
+    );
+    add(
+        "small_repriced",
+        "diff_small",
+        Case {
+            limit: 2048,
+            gas: 1000,
+            pricing: MemoryPricing {
+                word_cost: 8,
+                quadratic_denominator: 256,
+            },
+            ops: vec![
+                Op::MStore {
+                    offset: u(0),
+                    value: word(5),
+                },
+                call(0, 32, 0, 32, 200),
+                Op::MStore {
+                    offset: u(0x200),
+                    value: word(6),
+                },
+                Op::Return {
+                    offset: u(0x200),
+                    len: u(32),
+                },
+                Op::MStore {
+                    offset: u(0x300),
+                    value: word(7),
                 },
                 Op::MSize,
             ],

@@ -8,6 +8,7 @@
 //! vector <name>
 //! limit <bytes>            # optional, default 4 GiB
 //! gas <gas>                # optional, default 30,000,000
+//! pricing <word> <denom>   # optional memory pricing, default 3 512 (mainnet)
 //! calldata 0x<hex>         # optional
 //! code 0x<hex>             # optional
 //! <OP> <operands…> [=> <outcome> [key=value …]]
@@ -29,7 +30,7 @@
 use super::case::{Case, Op};
 use super::engine::Engine;
 use super::observation::{Observation, Outcome, Output};
-use crate::U256;
+use crate::{MemoryPricing, U256};
 
 /// One expectation on an observation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -320,6 +321,15 @@ pub fn parse(text: &str) -> Result<Vec<Vector>, String> {
             ("gas", Some(v)) => {
                 v.case.gas = parse_u64(words.get(1).copied().unwrap_or("")).map_err(err)?
             }
+            ("pricing", Some(v)) => {
+                let number = |i: usize| parse_u64(words.get(i).copied().unwrap_or("")).map_err(err);
+                let pricing = MemoryPricing {
+                    word_cost: number(1)?,
+                    quadratic_denominator: number(2)?,
+                };
+                pricing.validate().map_err(|e| err(e.to_string()))?;
+                v.case.pricing = pricing;
+            }
             ("calldata", Some(v)) => {
                 v.case.calldata = parse_hex(words.get(1).copied().unwrap_or("")).map_err(err)?
             }
@@ -430,5 +440,14 @@ mod tests {
         let v = parse("vector a # c\nlimit 64\nMSTORE8 31 7 => ok gas=3 size=32\nend\n").unwrap();
         assert_eq!(v[0].case.limit, 64);
         assert_eq!(v[0].expects[0].len(), 3);
+        let v = parse("vector p\npricing 2 1024\nMSIZE\nend\n").unwrap();
+        assert_eq!(
+            v[0].case.pricing,
+            MemoryPricing {
+                word_cost: 2,
+                quadratic_denominator: 1024
+            }
+        );
+        assert!(parse("vector p\npricing 2 0\nend\n").is_err());
     }
 }

@@ -26,7 +26,7 @@ use revm_state::EvmState;
 
 use super::frame::{stage_precompile_arguments, MemoryFrame};
 use super::interpreter::MemoryInterpreter;
-use super::memory::{config_for_limit, EvmMemory};
+use super::memory::{config_for_cfg, EvmMemory};
 use super::step::{Step, StepHook};
 use crate::memory::Memory;
 
@@ -184,18 +184,18 @@ impl<CTX, INST, PRECOMPILES, HOOK> MemoryEvm<CTX, INST, PRECOMPILES, HOOK> {
 impl<CTX: ContextTr, INST, PRECOMPILES, HOOK> MemoryEvm<CTX, INST, PRECOMPILES, HOOK> {
     /// Readies the memory for a transaction's first frame: emptied, with the limit the
     /// context's configuration sets (`Cfg::memory_limit`, the limit revm's `SharedMemory`
-    /// enforces: see [`config_for_limit`]).
+    /// enforces: see [`config_for_limit`](super::config_for_limit)) and the memory pricing of its `GasParams` (see
+    /// [`config_for_cfg`]).
     fn prepare_memory(&mut self) {
-        let revm_limit = self.ctx.cfg().memory_limit();
-        self.memory.set_limit(revm_limit);
-        let config = config_for_limit(revm_limit);
+        self.memory.set_limit(self.ctx.cfg().memory_limit());
+        let config = config_for_cfg(self.ctx.cfg());
         let memory = self.memory.memory_mut();
-        if memory.limit() == config.memory_limit {
+        if memory.limit() == config.memory_limit && memory.pricing() == config.pricing {
             memory.reset();
         } else {
             let buffer = core::mem::take(memory).into_buffer();
-            // Only the limit changes; a configuration from `config_for_limit` is valid and
-            // reserves nothing, so this cannot fail.
+            // Only the limit and the pricing change; a configuration from `config_for_cfg` is
+            // valid and reserves nothing, so this cannot fail.
             *memory = Memory::with_buffer(buffer, config).unwrap_or_default();
         }
     }

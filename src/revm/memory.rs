@@ -15,13 +15,15 @@
 use core::cell::{Ref, RefCell};
 use core::ops::Range;
 
+use revm_context_interface::cfg::gas_params::{GasId, GasParams};
+use revm_context_interface::Cfg;
 use revm_interpreter::interpreter_types::MemoryTr;
 
-use crate::access::copy_padded;
 use crate::config::{MemoryConfig, MAX_MEMORY_LIMIT};
 use crate::error::MemoryError;
-use crate::gas::WORD_SIZE;
+use crate::gas::{MemoryPricing, WORD_SIZE};
 use crate::memory::Memory;
+use crate::plain::copy_padded;
 
 /// Our [`Memory`] as revm's interpreter memory (`InterpreterTypes::Memory`).
 ///
@@ -111,6 +113,30 @@ impl EvmMemory {
 /// one-byte limit both refuse every expansion, since memory grows by whole words.
 pub fn config_for_limit(revm_limit: u64) -> MemoryConfig {
     MemoryConfig::with_limit(revm_limit.clamp(1, MAX_MEMORY_LIMIT))
+}
+
+/// Our memory's pricing for revm's `GasParams`: `memory_linear_cost` gas per word and
+/// `memory_quadratic_reduction` as the quadratic term's divisor, the two parameters of revm's
+/// `GasParams::memory_cost`. `None` when our memory cannot price that way: a zero divisor (revm's
+/// formula would divide by zero) or a word cost above [`MemoryPricing::MAX_WORD_COST`].
+pub fn pricing_for_gas_params(params: &GasParams) -> Option<MemoryPricing> {
+    let pricing = MemoryPricing {
+        word_cost: params.get(GasId::memory_linear_cost()),
+        quadratic_denominator: params.get(GasId::memory_quadratic_reduction()),
+    };
+    pricing.validate().ok().map(|()| pricing)
+}
+
+/// The memory configuration for a revm configuration: the limit of [`config_for_limit`] and
+/// the memory pricing of its `GasParams` ([`pricing_for_gas_params`]; mainnet's when our
+/// memory cannot price that way).
+///
+/// Inside [`MemoryEvm`](super::MemoryEvm) revm's own `Gas` charges every expansion, from the
+/// same `GasParams`; the cost our memory caches is then not charged from, but it follows the
+/// same pricing, so that [`Memory::memory_cost`] means what revm charged for the current frame.
+pub fn config_for_cfg<C: Cfg + ?Sized>(cfg: &C) -> MemoryConfig {
+    let pricing = pricing_for_gas_params(cfg.gas_params()).unwrap_or_default();
+    config_for_limit(cfg.memory_limit()).with_pricing(pricing)
 }
 
 /// The panic of a broken caller invariant: revm hands the memory only ranges it has expanded
@@ -332,6 +358,35 @@ mod tests {
         assert!(m.limit_reached(3) && !m.limit_reached(2));
         assert_eq!(config_for_limit(0).memory_limit, 1);
         assert_eq!(config_for_limit(u64::MAX).memory_limit, MAX_MEMORY_LIMIT);
+    }
+
+    #[test]
+    fn pricing_follows_the_gas_params() {
+        use revm_context::CfgEnv;
+
+        let mainnet = CfgEnv::<revm_primitives::hardfork::SpecId>::default();
+        assert_eq!(config_for_cfg(&mainnet).pricing, MemoryPricing::MAINNET);
+        let mut params = mainnet.gas_params.clone();
+        params.override_gas([
+            (GasId::memory_linear_cost(), 7),
+            (GasId::memory_quadratic_reduction(), 1024),
+        ]);
+        let cfg = mainnet.clone().with_gas_params(params.clone());
+        let config = config_for_cfg(&cfg);
+        let pricing = MemoryPricing {
+            word_cost: 7,
+            quadratic_denominator: 1024,
+        };
+        assert_eq!(config.pricing, pricing);
+        // Our pricing is revm's formula, word count for word count.
+        for words in [0usize, 1, 31, 1024, 1 << 20, 1 << 27] {
+            assert_eq!(pricing.memory_cost(words as u64), params.memory_cost(words));
+        }
+        // A divisor of zero cannot price: mainnet's stays.
+        params.override_gas([(GasId::memory_quadratic_reduction(), 0)]);
+        assert_eq!(pricing_for_gas_params(&params), None);
+        let cfg = mainnet.with_gas_params(params);
+        assert_eq!(config_for_cfg(&cfg).pricing, MemoryPricing::MAINNET);
     }
 
     #[test]

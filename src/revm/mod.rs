@@ -12,7 +12,9 @@
 //!
 //! The revm crates are those of one release, pinned exactly (`revm-interpreter =43.0.2`,
 //! `revm-handler =43.0.3`, …); this feature turns on their `memory_limit` feature, so that
-//! `CfgEnv::memory_limit` bounds both revm's memory and ours (see [`config_for_limit`]).
+//! `CfgEnv::memory_limit` bounds both revm's memory and ours (see [`config_for_limit`]), and our
+//! memory prices expansion with the memory costs of the context's `GasParams` (see
+//! [`config_for_cfg`]).
 //!
 //! ```
 //! use evm_memory::revm::MemoryBuilder;
@@ -46,5 +48,5 @@ mod step;
 pub use evm::{MemoryBuilder, MemoryEvm, StockEvm};
 pub use frame::{stage_precompile_arguments, MemoryFrame};
 pub use interpreter::MemoryInterpreter;
-pub use memory::{config_for_limit, EvmMemory};
+pub use memory::{config_for_cfg, config_for_limit, pricing_for_gas_params, EvmMemory};
 pub use step::{Step, StepHook};

@@ -9,15 +9,16 @@
 use crate::harness::case::{child_gas, Case, Op, MAX_CALL_DEPTH};
 use crate::harness::engine::Engine;
 use crate::harness::observation::{Observation, Outcome, Output};
-use crate::U256;
+use crate::{MemoryPricing, U256};
 
 /// Deliberate bugs for the oracle's self-test. `ModelBugs::default()` is the correct model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ModelBugs {
     /// Expansion granularity in bytes (the EVM's is 32).
     pub word: u128,
-    /// Divisor of the quadratic gas term (the EVM's is 512).
-    pub quadratic_divisor: u128,
+    /// When set, the divisor of the quadratic gas term instead of the case's (mainnet's is
+    /// 512).
+    pub quadratic_divisor: Option<u128>,
     /// When set, memory grown over bytes a finished child used shows those stale bytes
     /// instead of zeros.
     pub stale_child_bytes: bool,
@@ -27,7 +28,7 @@ impl Default for ModelBugs {
     fn default() -> Self {
         Self {
             word: 32,
-            quadratic_divisor: 512,
+            quadratic_divisor: None,
             stale_child_bytes: false,
         }
     }
@@ -48,6 +49,8 @@ struct Frame {
 pub struct ModelEngine {
     frames: Vec<Frame>,
     limit: u128,
+    /// The case's memory pricing.
+    pricing: MemoryPricing,
     ended: bool,
     bugs: ModelBugs,
     /// Global position and bytes of the last freed child (only used by the stale-bytes bug).
@@ -103,8 +106,14 @@ impl ModelEngine {
         }
     }
 
+    /// `C_mem(words) = word_cost·words + ⌊words²/quadratic_denominator⌋` with the case's
+    /// pricing (Yellow Paper appendix H, with its parameters), exact.
     fn cost(&self, words: u128) -> u128 {
-        3 * words + words * words / self.bugs.quadratic_divisor
+        let divisor = self
+            .bugs
+            .quadratic_divisor
+            .unwrap_or(self.pricing.quadratic_denominator as u128);
+        self.pricing.word_cost as u128 * words + words * words / divisor
     }
 
     fn frame(&mut self) -> &mut Frame {
@@ -346,6 +355,7 @@ impl Engine for ModelEngine {
         root.ret_len = 0;
         self.frames.push(root);
         self.limit = case.limit as u128;
+        self.pricing = case.pricing;
         self.ended = false;
         self.graveyard = (0, Vec::new());
     }

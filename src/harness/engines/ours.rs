@@ -129,17 +129,17 @@ impl OursEngine {
             // the plain access, so that both ways are compared.
             Op::MStore { offset, value } => {
                 let o = operand(offset)?;
-                self.charged(|mem, gas| mem.mstore(o, value, gas))
+                self.charged(|mem, gas| mem.store_u256_with_gas(o, value, gas))
             }
             Op::MStore8 { offset, value } => {
                 let o = operand(offset)?;
-                self.charged(|mem, gas| mem.mstore8(o, value, gas))
+                self.charged(|mem, gas| mem.store_byte_with_gas(o, value, gas))
             }
             Op::MLoad { offset } => {
                 let o = operand(offset)?;
                 let mut word = U256::ZERO;
                 let gas = self.charged(|mem, gas| {
-                    word = mem.mload(o, gas)?;
+                    word = mem.load_u256_with_gas(o, gas)?;
                     Ok(())
                 })?;
                 *output = Output::Word(word.to_be_bytes::<32>());
@@ -155,7 +155,7 @@ impl OursEngine {
                     return Ok(0);
                 }
                 let (dst, src) = (operand(dst)?, operand(src)?);
-                self.charged(|mem, gas| mem.mcopy_with_gas(dst, src, len, gas))
+                self.charged(|mem, gas| mem.copy_with_gas(dst, src, len, gas))
             }
             Op::CallDataCopy {
                 mem_offset,
@@ -301,8 +301,8 @@ impl Engine for OursEngine {
 
     fn begin(&mut self, case: &Case) {
         let buffer = core::mem::take(&mut self.memory).into_buffer();
-        self.memory =
-            Memory::with_buffer(buffer, MemoryConfig::with_limit(case.limit)).unwrap_or_default();
+        let config = MemoryConfig::with_limit(case.limit).with_pricing(case.pricing);
+        self.memory = Memory::with_buffer(buffer, config).unwrap_or_default();
         while let Some(f) = self.frames.pop() {
             self.spare.push(f.return_data);
         }

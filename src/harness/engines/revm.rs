@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use std::ops::Range;
 use std::rc::Rc;
 
-use revm_interpreter::context_interface::cfg::GasParams;
+use revm_interpreter::context_interface::cfg::{GasId, GasParams};
 use revm_interpreter::interpreter::resize_memory;
 use revm_interpreter::interpreter_types::MemoryTr;
 use revm_interpreter::{Gas, InstructionResult, SharedMemory};
@@ -82,7 +82,8 @@ fn as_usize_saturated(v: U256) -> usize {
 }
 
 impl RevmEngine {
-    /// An engine with an empty shared buffer and the newest spec's gas parameters.
+    /// An engine with an empty shared buffer and the newest spec's gas parameters (each case
+    /// sets their memory costs to its pricing).
     pub fn new() -> Self {
         Self {
             buffer: Rc::new(RefCell::new(Vec::with_capacity(4096))),
@@ -291,6 +292,19 @@ impl Engine for RevmEngine {
     }
 
     fn begin(&mut self, case: &Case) {
+        let memory_costs = [
+            (GasId::memory_linear_cost(), case.pricing.word_cost),
+            (
+                GasId::memory_quadratic_reduction(),
+                case.pricing.quadratic_denominator,
+            ),
+        ];
+        if memory_costs
+            .iter()
+            .any(|&(id, cost)| self.params.get(id) != cost)
+        {
+            self.params.override_gas(memory_costs);
+        }
         self.frames.clear();
         self.buffer.borrow_mut().clear();
         let mut memory = SharedMemory::new_with_buffer(self.buffer.clone());

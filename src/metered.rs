@@ -1,35 +1,76 @@
-//! The memory opcodes an interpreter runs most, each in one call that charges the expansion
-//! and makes the access: [`Memory::mload`], [`Memory::mstore`], [`Memory::mstore8`], MCOPY's
-//! [`Memory::mcopy_with_gas`], the data copies' [`Memory::set_data_with_gas`] (a child's
-//! CALLDATACOPY from its parent's memory is [`Memory::set_data_from_parent_with_gas`]) and the
-//! region read of KECCAK256, LOG, RETURN and REVERT, [`Memory::slice_with_gas`].
-//!
-//! They do what [`Memory::expand_with_gas`] followed by the plain access does, with one bounds
-//! check where that pair needs two (the compiler cannot prove that the access after an
-//! expansion that may have grown the buffer is in bounds, so it checks again). In bounds, which
-//! is nearly every access a contract makes, the whole call is that check and the copy; any
-//! growth is out of line.
-//!
-//! ```
-//! use evm_memory::{Gas, Memory, U256};
-//!
-//! let mut memory = Memory::default();
-//! let mut gas = Gas::new(100);
-//! memory.mstore(0x40, U256::from(0x80), &mut gas)?; // expands to 3 words: 9 gas
-//! assert_eq!(memory.mload(0x40, &mut gas)?, U256::from(0x80));
-//! memory.mstore8(0x5f, 0xff, &mut gas)?; // in bounds: free
-//! assert_eq!((memory.size(), gas.spent()), (0x60, 9));
-//! # Ok::<(), evm_memory::MemoryError>(())
-//! ```
+//! The opcode path: the metered accesses, each charging its expansion gas, expanding and
+//! accessing in one call (their docs are on the `impl` block below, which rustdoc shows on
+//! [`Memory`]'s page).
 
 use ruint::aliases::U256;
 
-use crate::access::copy_padded;
 use crate::error::MemoryError;
 use crate::gas::GasMeter;
 use crate::memory::Memory;
+use crate::plain::copy_padded;
 
+/// # The opcode path: metered accesses (`_with_gas`)
+///
+/// What an interpreter calls for the memory opcodes: each method charges `gas` the expansion
+/// over the bytes it touches, expands and makes the access, in one call, and on any error leaves
+/// both the memory and the meter as they were. MLOAD, MSTORE and MSTORE8 are
+/// [`load_u256_with_gas`], [`store_u256_with_gas`] and [`store_byte_with_gas`]; MCOPY is
+/// [`copy_with_gas`]; CALLDATACOPY, CODECOPY, EXTCODECOPY and RETURNDATACOPY are
+/// [`set_data_with_gas`] (a child's CALLDATACOPY from its parent's memory is
+/// [`set_data_from_parent_with_gas`]); the region read of KECCAK256, LOG, RETURN, REVERT and
+/// CREATE is [`slice_with_gas`]. Any other access: [`expand_with_gas`], then the plain access.
+///
+/// Each does what [`expand_with_gas`] followed by the plain access does, with one bounds check
+/// where that pair needs two (the compiler cannot prove that the access after an expansion that
+/// may have grown the buffer is in bounds, so it checks again). In bounds, which is nearly every
+/// access a contract makes, the whole call is that check and the copy; any growth is out of
+/// line.
+///
+/// ```
+/// use evm_memory::{Gas, Memory, U256};
+///
+/// let mut memory = Memory::default();
+/// let mut gas = Gas::new(100);
+/// memory.store_u256_with_gas(0x40, U256::from(0x80), &mut gas)?; // expands to 3 words: 9 gas
+/// assert_eq!(memory.load_u256_with_gas(0x40, &mut gas)?, U256::from(0x80));
+/// memory.store_byte_with_gas(0x5f, 0xff, &mut gas)?; // in bounds: free
+/// assert_eq!((memory.size(), gas.spent()), (0x60, 9));
+/// # Ok::<(), evm_memory::MemoryError>(())
+/// ```
+///
+/// [`load_u256_with_gas`]: Memory::load_u256_with_gas
+/// [`store_u256_with_gas`]: Memory::store_u256_with_gas
+/// [`store_byte_with_gas`]: Memory::store_byte_with_gas
+/// [`copy_with_gas`]: Memory::copy_with_gas
+/// [`set_data_with_gas`]: Memory::set_data_with_gas
+/// [`set_data_from_parent_with_gas`]: Memory::set_data_from_parent_with_gas
+/// [`slice_with_gas`]: Memory::slice_with_gas
+/// [`expand_with_gas`]: Memory::expand_with_gas
 impl Memory {
+    /// Expands like [`expand`](Self::expand) and charges `gas` the expansion cost, returning the
+    /// gas charged (zero when nothing grows): the metered expansion that any access without a
+    /// metered form of its own (CALL's argument and return regions, RETURNDATACOPY's checked
+    /// source, a custom opcode) makes before its plain access. This is the seed design's
+    /// `expand_to_with_gas`.
+    ///
+    /// # Errors
+    /// As [`expand`](Self::expand), plus [`MemoryError::OutOfGas`] when the meter holds less than
+    /// the cost. The limit is checked before gas, as revm's `memory_limit` feature does. On any
+    /// error neither the memory nor the meter is changed.
+    #[inline]
+    pub fn expand_with_gas<G: GasMeter + ?Sized>(
+        &mut self,
+        offset: usize,
+        len: usize,
+        gas: &mut G,
+    ) -> Result<u64, MemoryError> {
+        if len == 0 || self.covers(offset, len) {
+            return Ok(0);
+        }
+        let end = offset.checked_add(len).ok_or(MemoryError::MemoryOverflow)?;
+        self.grow_with_gas(end, gas)
+    }
+
     /// MLOAD: charges `gas` for expanding over the word at `offset`, expands, and reads the word
     /// big-endian.
     ///
@@ -37,8 +78,9 @@ impl Memory {
     /// As [`expand_with_gas`](Self::expand_with_gas): [`MemoryError::MemoryOverflow`],
     /// [`MemoryError::OutOfGas`] or [`MemoryError::OutOfMemory`], with neither the memory nor
     /// the meter changed.
+    #[doc(alias = "MLOAD")]
     #[inline]
-    pub fn mload<G: GasMeter + ?Sized>(
+    pub fn load_u256_with_gas<G: GasMeter + ?Sized>(
         &mut self,
         offset: usize,
         gas: &mut G,
@@ -56,9 +98,10 @@ impl Memory {
     /// `value` big-endian.
     ///
     /// # Errors
-    /// As [`mload`](Self::mload); nothing is written on error.
+    /// As [`load_u256_with_gas`](Self::load_u256_with_gas); nothing is written on error.
+    #[doc(alias = "MSTORE")]
     #[inline]
-    pub fn mstore<G: GasMeter + ?Sized>(
+    pub fn store_u256_with_gas<G: GasMeter + ?Sized>(
         &mut self,
         offset: usize,
         value: U256,
@@ -77,9 +120,10 @@ impl Memory {
     /// it), expands, and writes `value`.
     ///
     /// # Errors
-    /// As [`mload`](Self::mload); nothing is written on error.
+    /// As [`load_u256_with_gas`](Self::load_u256_with_gas); nothing is written on error.
+    #[doc(alias = "MSTORE8")]
     #[inline]
-    pub fn mstore8<G: GasMeter + ?Sized>(
+    pub fn store_byte_with_gas<G: GasMeter + ?Sized>(
         &mut self,
         offset: usize,
         value: u8,
@@ -99,7 +143,11 @@ impl Memory {
     /// slice and never expands, whatever the offset.
     ///
     /// # Errors
-    /// As [`mload`](Self::mload).
+    /// As [`load_u256_with_gas`](Self::load_u256_with_gas).
+    #[doc(alias = "KECCAK256")]
+    #[doc(alias = "LOG")]
+    #[doc(alias = "RETURN")]
+    #[doc(alias = "REVERT")]
     #[inline]
     pub fn slice_with_gas<G: GasMeter + ?Sized>(
         &mut self,
@@ -122,9 +170,10 @@ impl Memory {
     /// (overlap is safe). A zero `len` does nothing, whatever the offsets.
     ///
     /// # Errors
-    /// As [`mload`](Self::mload); nothing is copied on error.
+    /// As [`load_u256_with_gas`](Self::load_u256_with_gas); nothing is copied on error.
+    #[doc(alias = "MCOPY")]
     #[inline]
-    pub fn mcopy_with_gas<G: GasMeter + ?Sized>(
+    pub fn copy_with_gas<G: GasMeter + ?Sized>(
         &mut self,
         dst: usize,
         src: usize,
@@ -166,7 +215,11 @@ impl Memory {
     /// and then overwritten. A zero `len` does nothing, whatever the offsets.
     ///
     /// # Errors
-    /// As [`mload`](Self::mload); nothing is written on error.
+    /// As [`load_u256_with_gas`](Self::load_u256_with_gas); nothing is written on error.
+    #[doc(alias = "CALLDATACOPY")]
+    #[doc(alias = "CODECOPY")]
+    #[doc(alias = "EXTCODECOPY")]
+    #[doc(alias = "RETURNDATACOPY")]
     #[inline]
     pub fn set_data_with_gas<G: GasMeter + ?Sized>(
         &mut self,
@@ -218,13 +271,17 @@ mod tests {
     fn ops_charge_like_expand_with_gas_then_access() {
         let mut m = Memory::default();
         let mut gas = Gas::new(1_000);
-        m.mstore(1, U256::from(0xABCDu64), &mut gas).unwrap();
+        m.store_u256_with_gas(1, U256::from(0xABCDu64), &mut gas)
+            .unwrap();
         assert_eq!((m.size(), gas.spent()), (64, memory_gas_cost(2)));
-        assert_eq!(m.mload(1, &mut gas).unwrap(), U256::from(0xABCDu64));
+        assert_eq!(
+            m.load_u256_with_gas(1, &mut gas).unwrap(),
+            U256::from(0xABCDu64)
+        );
         assert_eq!(m.load_byte(31).unwrap(), 0xAB);
-        assert_eq!(m.mload(64, &mut gas).unwrap(), U256::ZERO);
+        assert_eq!(m.load_u256_with_gas(64, &mut gas).unwrap(), U256::ZERO);
         assert_eq!(gas.spent(), memory_gas_cost(3));
-        m.mstore8(96, 7, &mut gas).unwrap();
+        m.store_byte_with_gas(96, 7, &mut gas).unwrap();
         assert_eq!((m.size(), gas.spent()), (128, memory_gas_cost(4)));
         assert_eq!(m.load_byte(96).unwrap(), 7);
     }
@@ -278,10 +335,10 @@ mod tests {
                             } else {
                                 reference
                                     .expand_with_gas(dst.max(src), len, &mut expected_gas)
-                                    .and_then(|_| reference.mcopy(dst, src, len))
+                                    .and_then(|_| reference.copy(dst, src, len))
                             };
-                            let got = m.mcopy_with_gas(dst, src, len, &mut gas);
-                            let what = format!("mcopy_with_gas({dst}, {src}, {len}), {what}");
+                            let got = m.copy_with_gas(dst, src, len, &mut gas);
+                            let what = format!("copy_with_gas({dst}, {src}, {len}), {what}");
                             assert_eq!(got, expected, "{what}");
                             assert_eq!(m.as_slice(), reference.as_slice(), "bytes of {what}");
                             assert_eq!(gas, expected_gas, "gas of {what}");
@@ -309,29 +366,31 @@ mod tests {
         ];
         for (offset, budget) in cases {
             let mut m = Memory::new(MemoryConfig::with_limit(100)).unwrap();
-            m.mstore(0, U256::MAX, &mut Gas::new(3)).unwrap();
+            m.store_u256_with_gas(0, U256::MAX, &mut Gas::new(3))
+                .unwrap();
             let mut reference = Memory::new(MemoryConfig::with_limit(100)).unwrap();
             reference.expand(0, 32).unwrap();
             let mut gas = Gas::new(budget);
             let expected = reference.expand_with_gas(offset, 32, &mut Gas::new(budget));
-            let got = m.mload(offset, &mut gas).map(|_| ());
+            let got = m.load_u256_with_gas(offset, &mut gas).map(|_| ());
             assert_eq!(
                 got,
                 expected.map(|_| ()),
-                "mload at {offset} with {budget} gas"
+                "load_u256_with_gas at {offset} with {budget} gas"
             );
             if got.is_err() {
                 assert_eq!((m.size(), gas.remaining()), (32, budget));
-                assert_eq!(m.mstore(offset, U256::MAX, &mut gas), got);
+                assert_eq!(m.store_u256_with_gas(offset, U256::MAX, &mut gas), got);
                 assert_eq!((m.size(), gas.remaining()), (32, budget));
             }
             let mut reference = Memory::new(MemoryConfig::with_limit(100)).unwrap();
             reference.expand(0, 32).unwrap();
             let byte = reference.expand_with_gas(offset, 1, &mut Gas::new(budget));
             let mut m = Memory::new(MemoryConfig::with_limit(100)).unwrap();
-            m.mstore(0, U256::MAX, &mut Gas::new(3)).unwrap();
+            m.store_u256_with_gas(0, U256::MAX, &mut Gas::new(3))
+                .unwrap();
             let mut gas = Gas::new(budget);
-            assert_eq!(m.mstore8(offset, 1, &mut gas), byte.map(|_| ()));
+            assert_eq!(m.store_byte_with_gas(offset, 1, &mut gas), byte.map(|_| ()));
             if byte.is_err() {
                 assert_eq!((m.size(), gas.remaining()), (32, budget));
             }
@@ -343,7 +402,7 @@ mod tests {
     fn child_with(size: usize, limit: u64) -> Memory {
         let mut m = Memory::new(MemoryConfig {
             initial_capacity: 64,
-            memory_limit: limit,
+            ..MemoryConfig::with_limit(limit)
         })
         .unwrap();
         let parent: Vec<u8> = (1..=96).collect();
@@ -447,19 +506,22 @@ mod tests {
     fn failed_ops_change_nothing() {
         let mut m = Memory::new(MemoryConfig::with_limit(64)).unwrap();
         let mut gas = Gas::new(1_000);
-        m.mstore(0, U256::MAX, &mut gas).unwrap();
+        m.store_u256_with_gas(0, U256::MAX, &mut gas).unwrap();
         let (before, spent) = (m.as_slice().to_vec(), gas.spent());
         let overflow = Err(MemoryError::MemoryOverflow);
-        assert_eq!(m.mstore(40, U256::MAX, &mut gas), overflow);
-        assert_eq!(m.mstore(usize::MAX - 3, U256::MAX, &mut gas), overflow);
+        assert_eq!(m.store_u256_with_gas(40, U256::MAX, &mut gas), overflow);
         assert_eq!(
-            m.mload(usize::MAX, &mut gas),
+            m.store_u256_with_gas(usize::MAX - 3, U256::MAX, &mut gas),
+            overflow
+        );
+        assert_eq!(
+            m.load_u256_with_gas(usize::MAX, &mut gas),
             Err(MemoryError::MemoryOverflow)
         );
-        assert_eq!(m.mstore8(64, 1, &mut gas), overflow);
+        assert_eq!(m.store_byte_with_gas(64, 1, &mut gas), overflow);
         let mut poor = Gas::new(2);
         assert_eq!(
-            m.mstore8(32, 1, &mut poor),
+            m.store_byte_with_gas(32, 1, &mut poor),
             Err(MemoryError::OutOfGas {
                 needed: 3,
                 remaining: 2

@@ -8,13 +8,32 @@
 //! * the handle stays consistent: size (a multiple of 32), depth, cached cost and every byte of
 //!   the current context equal the model's, read back through the C API.
 //!
-//! Used by the `c_api` fuzz target and by `tests/c_api.rs`. Sizes stay small by construction:
-//! offsets and lengths are either below 2^16 (or near the current size) or far beyond any limit.
+//! Used by the `c_api` fuzz target, `tests/c_api.rs`, the corpus replay and the campaign; part
+//! of the harness, so that the C library itself ships no test code. Sizes stay small by
+//! construction: offsets and lengths are either below 2^16 (or near the current size) or far
+//! beyond any limit.
 
 use core::ffi::{c_int, CStr};
 use core::ptr::{self, NonNull};
 
-use super::*;
+use crate::ffi::*;
+use crate::{Checkpoint, Gas, GasMeter, Memory, MemoryConfig, MemoryError, MAX_MEMORY_LIMIT};
+
+/// Every status, in discriminant order (the C API's own list is private: this one is written
+/// out again, so that a status the C API forgets to name is caught).
+const ALL_STATUSES: [EvmMemoryStatus; 11] = [
+    EvmMemoryStatus::Ok,
+    EvmMemoryStatus::NullPointer,
+    EvmMemoryStatus::OutOfMemory,
+    EvmMemoryStatus::MemoryOverflow,
+    EvmMemoryStatus::OutOfBounds,
+    EvmMemoryStatus::OutOfGas,
+    EvmMemoryStatus::NotInChildContext,
+    EvmMemoryStatus::StaleCheckpoint,
+    EvmMemoryStatus::InvalidConfig,
+    EvmMemoryStatus::LengthOverflow,
+    EvmMemoryStatus::Panic,
+];
 
 /// Deepest child context the driver opens (keeps memory use bounded).
 const MAX_DEPTH: usize = 8;
@@ -406,9 +425,8 @@ impl Driver {
         assert_eq!(size, self.model.size(), "size");
         assert_eq!(depth, self.model.depth(), "depth");
         assert_eq!(cost, self.model.memory_cost(), "cached cost");
-        // SAFETY: `h` is a live handle, not mutated during this shared borrow.
-        let inner = unsafe { &*h };
-        assert_eq!(inner.open.len(), inner.memory.depth(), "checkpoint stack");
+        // The handle's own checkpoint stack matches its memory's depth: a debug assertion in
+        // every call on the handle (this driver runs with debug assertions on).
         assert_eq!(self.open.len(), depth, "driver's open checkpoints");
         let mut bytes = vec![SENTINEL; size];
         // SAFETY: `bytes` is valid for `size` bytes.
@@ -583,7 +601,7 @@ impl Driver {
             }
             10 => {
                 let (dst, src, len) = (input.offset(size), input.offset(size), input.len());
-                let expected = status_of(&self.model.mcopy(dst, src, len));
+                let expected = status_of(&self.model.copy(dst, src, len));
                 // SAFETY: `h` is a live handle.
                 let got = unsafe { evm_memory_mcopy(h, dst, src, len) };
                 check(got, expected, "mcopy");
@@ -884,5 +902,42 @@ fn check_free_functions(input: &mut Input<'_>) {
     match ALL_STATUSES.get(code as usize) {
         Some(status) if code >= 0 => assert_eq!(message, status.message()),
         _ => assert_eq!(message, c"unknown status"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drive_c_api_smoke() {
+        drive_c_api(&[]);
+        drive_c_api(&[9, 0]);
+        let bytes: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
+        // Miri runs this too, about a thousand times slower: a few short inputs there.
+        let (runs, len) = if cfg!(miri) {
+            (3, 200)
+        } else {
+            (64, bytes.len())
+        };
+        for start in 0..runs {
+            drive_c_api(&bytes[start * 7..len]);
+        }
+    }
+
+    #[test]
+    fn every_status_is_listed() {
+        for (i, status) in ALL_STATUSES.iter().enumerate() {
+            assert_eq!(*status as usize, i);
+            // SAFETY: the C API returns static NUL-terminated strings.
+            let message = unsafe { CStr::from_ptr(evm_memory_status_message(i as c_int)) };
+            assert_eq!(message, status.message());
+        }
+        // SAFETY: as above.
+        let past =
+            unsafe { CStr::from_ptr(evm_memory_status_message(ALL_STATUSES.len() as c_int)) };
+        assert_eq!(past, c"unknown status");
     }
 }

@@ -1,34 +1,5 @@
-//! Word, byte and bulk accesses on the current context: MLOAD/MSTORE (as `[u8; 32]` or
-//! [`U256`]), MSTORE8, copies in and out, read-only views, zero-padded `set_data`
-//! (CALLDATACOPY/CODECOPY/EXTCODECOPY/RETURNDATACOPY) and MCOPY (EIP-5656).
-//!
-//! The seed design's expansion, byte and bulk examples:
-//!
-//! ```
-//! use evm_memory::Memory;
-//!
-//! let mut memory = Memory::default();
-//!
-//! // Memory expansion. The seed's `expand_to(offset)` always grows to `offset + 32` and then
-//! // asserts `size >= offset + 32`; here an access names its range, and the size is that
-//! // range's end rounded up to a word: touching the word at 1024 gives exactly 1056.
-//! memory.expand(1024, 32)?;
-//! assert_eq!(memory.size(), 1056);
-//!
-//! // Byte operations.
-//! memory.store_byte(10, 0xFF)?;
-//! memory.store_byte(11, 0xAB)?;
-//! assert_eq!(memory.load_byte(10)?, 0xFF);
-//! assert_eq!(memory.load_byte(11)?, 0xAB);
-//!
-//! // Bulk data operations.
-//! let data = [1u8, 2, 3, 4, 5, 6, 7, 8];
-//! memory.copy_from_slice(100, &data)?;
-//! let mut output = [0u8; 8];
-//! memory.copy_to_slice(100, &mut output)?;
-//! assert_eq!(output, data);
-//! # Ok::<(), evm_memory::MemoryError>(())
-//! ```
+//! The plain accesses: reads, writes and copies on the current context that never charge gas
+//! (their docs are on the `impl` block below, which rustdoc shows on [`Memory`]'s page).
 
 use ruint::aliases::U256;
 
@@ -48,6 +19,51 @@ pub(crate) fn copy_padded(dst: &mut [u8], data: &[u8], data_offset: usize) {
     }
 }
 
+/// # Plain accesses: no gas
+///
+/// Reads, writes and copies on the current context that never charge gas, for callers that
+/// price memory themselves (an interpreter that has already called
+/// [`expand_with_gas`](Memory::expand_with_gas), a test, a tool): words as `[u8; 32]` or
+/// [`U256`], bytes, copies in and out, views, zero-padded data copies ([`set_data`]) and the
+/// copy within memory ([`copy`]). Each is the access of an opcode whose metered form ends in
+/// `_with_gas`.
+///
+/// Those taking `&mut self` expand the current context over the bytes they touch, free of
+/// charge (a zero length never expands); the views through `&self` ([`slice`],
+/// [`copy_to_slice`]) never expand and report [`MemoryError::OutOfBounds`] instead.
+///
+/// The seed design's expansion, byte and bulk examples:
+///
+/// ```
+/// use evm_memory::Memory;
+///
+/// let mut memory = Memory::default();
+///
+/// // Memory expansion. The seed's `expand_to(offset)` always grows to `offset + 32` and then
+/// // asserts `size >= offset + 32`; here an access names its range, and the size is that
+/// // range's end rounded up to a word: touching the word at 1024 gives exactly 1056.
+/// memory.expand(1024, 32)?;
+/// assert_eq!(memory.size(), 1056);
+///
+/// // Byte operations.
+/// memory.store_byte(10, 0xFF)?;
+/// memory.store_byte(11, 0xAB)?;
+/// assert_eq!(memory.load_byte(10)?, 0xFF);
+/// assert_eq!(memory.load_byte(11)?, 0xAB);
+///
+/// // Bulk data operations.
+/// let data = [1u8, 2, 3, 4, 5, 6, 7, 8];
+/// memory.copy_from_slice(100, &data)?;
+/// let mut output = [0u8; 8];
+/// memory.copy_to_slice(100, &mut output)?;
+/// assert_eq!(output, data);
+/// # Ok::<(), evm_memory::MemoryError>(())
+/// ```
+///
+/// [`set_data`]: Memory::set_data
+/// [`copy`]: Memory::copy
+/// [`slice`]: Memory::slice
+/// [`copy_to_slice`]: Memory::copy_to_slice
 impl Memory {
     /// Mutable view of `[offset, offset + len)` after expanding over it. The access is written
     /// out on both paths: joining them before it would make the compiler check the bounds again
@@ -117,7 +133,26 @@ impl Memory {
             .ok_or(MemoryError::OutOfBounds)
     }
 
-    /// MSTORE: writes a 32-byte big-endian word at `offset`, expanding as needed.
+    /// Expands the current context so that `[offset, offset + len)` is inside it, to the next
+    /// word boundary, without gas (the metered form is
+    /// [`expand_with_gas`](Self::expand_with_gas)). A zero `len` never expands, whatever the
+    /// offset.
+    ///
+    /// # Errors
+    /// [`MemoryError::MemoryOverflow`] when `offset + len` overflows or the whole buffer would
+    /// exceed the limit; [`MemoryError::OutOfMemory`] when the allocator fails. Memory is
+    /// unchanged on error.
+    #[inline]
+    pub fn expand(&mut self, offset: usize, len: usize) -> Result<(), MemoryError> {
+        if len == 0 {
+            return Ok(());
+        }
+        let end = offset.checked_add(len).ok_or(MemoryError::MemoryOverflow)?;
+        self.ensure_end(end)
+    }
+
+    /// Writes a 32-byte big-endian word at `offset`, expanding as needed, without gas (MSTORE's
+    /// access; the opcode is [`store_u256_with_gas`](Self::store_u256_with_gas)).
     ///
     /// # Errors
     /// [`MemoryError::MemoryOverflow`] past the limit or address space,
@@ -128,7 +163,8 @@ impl Memory {
         Ok(())
     }
 
-    /// MSTORE of a [`U256`] (stored big-endian, as the EVM does).
+    /// Writes a [`U256`] at `offset` (stored big-endian, as the EVM does), expanding as needed,
+    /// without gas.
     ///
     /// # Errors
     /// As [`store_word`](Self::store_word).
@@ -138,8 +174,9 @@ impl Memory {
         Ok(())
     }
 
-    /// MLOAD: reads the 32-byte word at `offset`, expanding as needed (bytes never written read
-    /// as zero).
+    /// Reads the 32-byte word at `offset`, expanding as needed, without gas (bytes never written
+    /// read as zero). MLOAD's access; the opcode is
+    /// [`load_u256_with_gas`](Self::load_u256_with_gas).
     ///
     /// # Errors
     /// As [`store_word`](Self::store_word).
@@ -148,7 +185,7 @@ impl Memory {
         Ok(*self.touch_word(offset)?)
     }
 
-    /// MLOAD as a [`U256`] (read big-endian).
+    /// Reads the word at `offset` as a [`U256`] (big-endian), expanding as needed, without gas.
     ///
     /// # Errors
     /// As [`store_word`](Self::store_word).
@@ -157,7 +194,8 @@ impl Memory {
         Ok(U256::from_be_bytes(*self.touch_word(offset)?))
     }
 
-    /// MSTORE8: writes one byte at `offset`, expanding to the word that holds it.
+    /// Writes one byte at `offset`, expanding to the word that holds it, without gas (MSTORE8's
+    /// access; the opcode is [`store_byte_with_gas`](Self::store_byte_with_gas)).
     ///
     /// # Errors
     /// As [`store_word`](Self::store_word).
@@ -222,10 +260,11 @@ impl Memory {
         Ok(())
     }
 
-    /// CALLDATACOPY / CODECOPY / EXTCODECOPY semantics: writes `len` bytes at `memory_offset`,
-    /// taken from `data` starting at `data_offset`, with zeros for whatever lies past the end
-    /// of `data` (a `data_offset` past the end gives all zeros). Expands over the destination;
-    /// a zero `len` does nothing.
+    /// Writes `len` bytes at `memory_offset`, taken from `data` starting at `data_offset`, with
+    /// zeros for whatever lies past the end of `data` (a `data_offset` past the end gives all
+    /// zeros), expanding over the destination without gas; a zero `len` does nothing. The access
+    /// of CALLDATACOPY, CODECOPY and EXTCODECOPY; the opcodes are
+    /// [`set_data_with_gas`](Self::set_data_with_gas).
     ///
     /// A 256-bit source offset from the stack is converted with
     /// [`saturating_usize`](crate::saturating_usize): anything too large reads as past the end.
@@ -247,14 +286,16 @@ impl Memory {
         Ok(())
     }
 
-    /// MCOPY (EIP-5656): copies `len` bytes from `src` to `dst` as if through an intermediate
-    /// buffer (overlapping ranges are correct), after expanding over both ranges at once
-    /// (`max(dst, src) + len`). A zero `len` does nothing and never expands.
+    /// Copies `len` bytes from `src` to `dst` as if through an intermediate buffer (overlapping
+    /// ranges are correct), after expanding over both ranges at once (`max(dst, src) + len`)
+    /// without gas. A zero `len` does nothing and never expands. The argument order is MCOPY's
+    /// (EIP-5656) and revm's `SharedMemory::copy`; the opcode is
+    /// [`copy_with_gas`](Self::copy_with_gas).
     ///
     /// # Errors
     /// As [`store_word`](Self::store_word).
     #[inline]
-    pub fn mcopy(&mut self, dst: usize, src: usize, len: usize) -> Result<(), MemoryError> {
+    pub fn copy(&mut self, dst: usize, src: usize, len: usize) -> Result<(), MemoryError> {
         if len == 0 {
             return Ok(());
         }
@@ -338,9 +379,9 @@ mod tests {
             m.set_data(60, 0, 8, &[1; 8]),
             Err(MemoryError::MemoryOverflow)
         );
-        assert_eq!(m.mcopy(0, 60, 8), Err(MemoryError::MemoryOverflow));
-        assert_eq!(m.mcopy(60, 0, 8), Err(MemoryError::MemoryOverflow));
-        assert_eq!(m.mcopy(usize::MAX, 0, 1), Err(MemoryError::MemoryOverflow));
+        assert_eq!(m.copy(0, 60, 8), Err(MemoryError::MemoryOverflow));
+        assert_eq!(m.copy(60, 0, 8), Err(MemoryError::MemoryOverflow));
+        assert_eq!(m.copy(usize::MAX, 0, 1), Err(MemoryError::MemoryOverflow));
         assert_eq!(m.as_slice(), &before[..]);
     }
 
@@ -408,19 +449,19 @@ mod tests {
             *b = i as u8;
         }
         m.copy_from_slice(0, &init).unwrap();
-        m.mcopy(1, 0, 8).unwrap(); // forward overlap
+        m.copy(1, 0, 8).unwrap(); // forward overlap
         assert_eq!(m.slice(0, 10).unwrap(), &[0, 0, 1, 2, 3, 4, 5, 6, 7, 9]);
         m.copy_from_slice(0, &init).unwrap();
-        m.mcopy(0, 1, 8).unwrap(); // backward overlap
+        m.copy(0, 1, 8).unwrap(); // backward overlap
         assert_eq!(m.slice(0, 10).unwrap(), &[1, 2, 3, 4, 5, 6, 7, 8, 8, 9]);
-        m.mcopy(0, 0, 32).unwrap();
-        m.mcopy(usize::MAX, usize::MAX, 0).unwrap();
+        m.copy(0, 0, 32).unwrap();
+        m.copy(usize::MAX, usize::MAX, 0).unwrap();
         assert_eq!(m.size(), 32);
         // Expansion covers the larger of the two ranges.
-        m.mcopy(0, 32, 1).unwrap();
+        m.copy(0, 32, 1).unwrap();
         assert_eq!(m.size(), 64);
         assert_eq!(m.load_byte(0).unwrap(), 0);
-        m.mcopy(100, 0, 1).unwrap();
+        m.copy(100, 0, 1).unwrap();
         assert_eq!(m.size(), 128);
     }
 }

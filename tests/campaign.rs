@@ -142,17 +142,22 @@ fn corpus_replay_counts_every_file() {
     assert_eq!(files.get("memory_raw"), 1 + per_target("memory_raw"));
     assert_eq!(files.get("c_api"), 1 + per_target("c_api"));
     assert_eq!(files.get("regressions/diff_small"), 1);
-    assert_eq!(report.corpus.total_files, all.len() as u64 + 3);
+    let programs = evm_memory::harness::evm::SCENARIOS.len() as u64;
+    assert_eq!(files.get("diff_evm"), programs);
+    assert_eq!(report.evm.corpus.programs, programs);
+    assert!(report.evm.corpus.instructions > 0);
+    assert_eq!(report.corpus.total_files, all.len() as u64 + 3 + programs);
     assert_eq!(report.corpus.total_files, listed.len() as u64);
     assert_eq!(files.total(), report.corpus.total_files);
     assert_eq!(
         report.corpus.raw_inputs,
         files.get("memory_raw") + files.get("c_api")
     );
-    // Differential inputs went through the oracle; nothing random ran.
+    // Differential inputs went through the oracle, programs through the bytecode-level one;
+    // nothing random ran.
     assert_eq!(
         report.stats.corpus.sequences,
-        report.corpus.total_files - report.corpus.raw_inputs
+        report.corpus.total_files - report.corpus.raw_inputs - programs
     );
     assert!(report.stats.corpus.ops > 0);
     assert_eq!(report.random.sequences, 0);

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use evm_memory::harness::campaign::{
-    compare_reports, list_corpus, remove_scenario_copies, write_corpus, Budget, Campaign,
-    CampaignConfig, CampaignError, CampaignReport, Timing, REVM_INTERPRETER_VERSION,
+    compare_reports, Budget, Campaign, CampaignConfig, CampaignReport, Timing,
+    REVM_INTERPRETER_VERSION,
 };
+use evm_memory::harness::corpus::{list_corpus, remove_scenario_copies, write_corpus, CorpusError};
 use evm_memory::harness::report::write_report;
 use evm_memory::harness::{scenarios, Engine, ModelBugs, ModelEngine, OursEngine};
 
@@ -169,7 +170,7 @@ fn corpus_replay_counts_every_file() {
 fn corpus_problems_are_errors_not_panics() {
     let missing = std::env::temp_dir().join("evm-memory-campaign-no-such-corpus");
     match Campaign::new(config(1, Some(missing))).run() {
-        Err(CampaignError::CorpusMissing(_)) => {}
+        Err(CorpusError::CorpusMissing(_)) => {}
         other => panic!("expected CorpusMissing, got {other:?}"),
     }
 
@@ -179,7 +180,7 @@ fn corpus_problems_are_errors_not_panics() {
     let err = Campaign::new(config(1, Some(corpus.clone())))
         .run()
         .unwrap_err();
-    assert!(matches!(err, CampaignError::UnknownTarget { .. }), "{err}");
+    assert!(matches!(err, CorpusError::UnknownTarget { .. }), "{err}");
     let _ = fs::remove_dir_all(&corpus);
 
     #[cfg(unix)]
@@ -190,10 +191,7 @@ fn corpus_problems_are_errors_not_panics() {
         let err = Campaign::new(config(1, Some(corpus.clone())))
             .run()
             .unwrap_err();
-        assert!(
-            matches!(err, CampaignError::CorpusUnreadable { .. }),
-            "{err}"
-        );
+        assert!(matches!(err, CorpusError::CorpusUnreadable { .. }), "{err}");
         assert!(err.to_string().contains("gone"), "{err}");
         let _ = fs::remove_dir_all(&corpus);
     }

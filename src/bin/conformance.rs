@@ -22,9 +22,14 @@ use std::time::{Duration, SystemTime};
 
 use clap::{Args, Parser, Subcommand};
 use evm_memory::harness::campaign::{
-    cmin_commands, compare_reports, fuzz_targets, nightly_available, regression_test_skeleton,
-    remove_scenario_copies, short_hash, tmin_command, write_corpus, Budget, Campaign,
-    CampaignConfig, CORPUS_TARGETS, DEFAULT_MAX_INPUT_LEN, DEFAULT_MAX_REPORTED, DEFAULT_SEQUENCES,
+    compare_reports, Budget, Campaign, CampaignConfig, DEFAULT_MAX_INPUT_LEN, DEFAULT_MAX_REPORTED,
+    DEFAULT_SEQUENCES,
+};
+use evm_memory::harness::cargo_fuzz::{
+    cmin_commands, fuzz_targets, nightly_available, tmin_command,
+};
+use evm_memory::harness::corpus::{
+    regression_test_skeleton, remove_scenario_copies, short_hash, write_corpus, CORPUS_TARGETS,
 };
 use evm_memory::harness::report::{summary, write_report};
 use evm_memory::harness::statetest::{

@@ -15,7 +15,11 @@
 //! * [`raw`] — unstructured input driving our memory alone, with invariant checks;
 //! * [`scenarios`] — named cases that seed the corpus;
 //! * [`vectors`] — named conformance vectors with expected observations;
-//! * [`campaign`] — the seeded conformance campaign behind the `conformance` command;
+//! * [`campaign`] — the seeded conformance campaign behind the `conformance` command (the run;
+//!   its inputs, report sections, cost sweep and `--check` comparison in its submodules);
+//! * [`corpus`] — the corpus: listing it for replay, writing the named scenarios into it,
+//!   regression inputs and their tests (`write-corpus`, `tmin`);
+//! * [`cargo_fuzz`] — `cargo fuzz` command lines (`cmin`, `tmin`);
 //! * [`report`] — the campaign's JSON and Markdown reports and SVG figures;
 //! * [`evm`] — the bytecode-level differential `diff_evm`: transactions over generated
 //!   contracts (biased toward memory) through stock revm and `MemoryEvm`, compared before
@@ -29,7 +33,9 @@
 pub mod asm;
 pub mod c_api;
 pub mod campaign;
+pub mod cargo_fuzz;
 pub mod case;
+pub mod corpus;
 pub mod engine;
 pub mod engines;
 pub mod evm;

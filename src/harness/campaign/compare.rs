@@ -1,0 +1,92 @@
+//! `conformance --check`: a committed `conformance.json` against a regenerated one, every
+//! difference listed by its JSON path, the wall-clock figures ignored.
+
+/// The keys of the report that hold wall-clock figures, ignored by [`compare_reports`].
+pub const TIMING_KEYS: [&str; 1] = ["timing"];
+
+/// Compares two `conformance.json` texts ignoring the timing figures.
+///
+/// # Errors
+/// A readable list of every difference (JSON path, committed value, regenerated value), or a
+/// parse error.
+pub fn compare_reports(committed: &str, regenerated: &str) -> Result<(), String> {
+    let parse = |what: &str, text: &str| -> Result<serde_json::Value, String> {
+        let mut v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("{what} report is not JSON: {e}"))?;
+        if let Some(map) = v.as_object_mut() {
+            for key in TIMING_KEYS {
+                map.remove(key);
+            }
+        }
+        Ok(v)
+    };
+    let a = parse("committed", committed)?;
+    let b = parse("regenerated", regenerated)?;
+    let mut diffs = Vec::new();
+    json_diff("", &a, &b, &mut diffs);
+    if diffs.is_empty() {
+        return Ok(());
+    }
+    let shown = diffs.len().min(40);
+    let mut msg = format!(
+        "{} difference(s) between the committed and the regenerated report (timing ignored):\n",
+        diffs.len()
+    );
+    for d in &diffs[..shown] {
+        msg.push_str("  ");
+        msg.push_str(d);
+        msg.push('\n');
+    }
+    if diffs.len() > shown {
+        msg.push_str(&format!("  … and {} more\n", diffs.len() - shown));
+    }
+    Err(msg)
+}
+
+fn short_json(v: &serde_json::Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 120 {
+        let head: String = s.chars().take(117).collect();
+        format!("{head}…")
+    } else {
+        s
+    }
+}
+
+fn json_diff(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, va) in x {
+                let p = format!("{path}.{k}");
+                match y.get(k) {
+                    Some(vb) => json_diff(&p, va, vb, out),
+                    None => out.push(format!(
+                        "{p}: committed {}, regenerated (absent)",
+                        short_json(va)
+                    )),
+                }
+            }
+            for (k, vb) in y {
+                if !x.contains_key(k) {
+                    out.push(format!(
+                        "{path}.{k}: committed (absent), regenerated {}",
+                        short_json(vb)
+                    ));
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+                json_diff(&format!("{path}[{i}]"), va, vb, out);
+            }
+        }
+        _ if a != b => out.push(format!(
+            "{}: committed {}, regenerated {}",
+            if path.is_empty() { "." } else { path },
+            short_json(a),
+            short_json(b)
+        )),
+        _ => {}
+    }
+}

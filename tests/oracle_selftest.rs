@@ -1,17 +1,33 @@
 //! The oracle can fail: a deliberately broken engine — wrong rounding, wrong gas, stale child
-//! bytes — is caught within a bounded number of random cases, and the report names it.
+//! bytes, a stray write outside the region an op writes — is caught within a bounded number of
+//! random cases, in the fast mode as in the full one, and the report names it and the first op
+//! after which it differs.
 #![cfg(feature = "harness")]
 
 use evm_memory::harness::{
-    decode, Divergence, ModelBugs, ModelEngine, Oracle, OursEngine, RevmEngine,
+    decode, u, Case, Divergence, Mode, ModelBugs, ModelEngine, Op, Oracle, OursEngine, RevmEngine,
 };
+use evm_memory::U256;
 
-fn first_divergence(bugs: ModelBugs, budget: usize) -> Option<(usize, Box<Divergence>)> {
-    let mut oracle = Oracle::new(vec![
+fn oracle(bugs: ModelBugs, mode: Mode) -> Oracle {
+    Oracle::new(vec![
         Box::new(OursEngine::new()),
         Box::new(RevmEngine::new()),
         Box::new(ModelEngine::with_bugs(bugs)),
-    ]);
+    ])
+    .with_mode(mode)
+}
+
+fn first_divergence(bugs: ModelBugs, budget: usize) -> Option<(usize, Box<Divergence>)> {
+    first_divergence_in(bugs, budget, Mode::Fast)
+}
+
+fn first_divergence_in(
+    bugs: ModelBugs,
+    budget: usize,
+    mode: Mode,
+) -> Option<(usize, Box<Divergence>)> {
+    let mut oracle = oracle(bugs, mode);
     let mut state = 0xDEC0_DED0_5EEDu64;
     for i in 0..budget {
         let mut next = || {
@@ -85,4 +101,61 @@ fn stale_child_bytes_are_caught() {
 #[test]
 fn the_correct_model_agrees() {
     assert!(first_divergence(ModelBugs::default(), 500).is_none());
+}
+
+/// A broken engine that also writes one byte outside the word each MSTORE stores: the fast
+/// mode, which compares only the stored word after the op, sees it at its next whole
+/// comparison, runs the case again comparing everything, and names the MSTORE that did it —
+/// the same op a full-mode oracle names.
+#[test]
+fn a_stray_write_is_caught_in_the_fast_mode_and_named_at_its_op() {
+    let bugs = ModelBugs {
+        stray_write: true,
+        ..ModelBugs::default()
+    };
+    let (cases, d) = first_divergence_in(bugs, 5_000, Mode::Fast)
+        .unwrap_or_else(|| panic!("a stray write is not caught within 5,000 cases"));
+    eprintln!(
+        "stray write: caught after {} cases, seen at op #{:?}, named at op #{}",
+        cases + 1,
+        d.seen_at,
+        d.op_index
+    );
+    assert_eq!(
+        d.mode,
+        Mode::Full,
+        "the fast mode's divergence is run again"
+    );
+    assert!(d.seen_at.is_some_and(|seen| seen >= d.op_index));
+    assert_eq!(d.suspects(), vec!["model"]);
+    assert!(matches!(d.case.ops[d.op_index], Op::MStore { .. }));
+    assert!(d.differing_fields().contains(&"memory"));
+    let full = oracle(bugs, Mode::Full)
+        .run(&d.case)
+        .expect_err("the full mode catches it too");
+    assert_eq!(full.op_index, d.op_index);
+    assert!(d.to_string().contains("seen by the fast comparison"));
+
+    // One that the op's own comparison cannot see: the root's first word (no stray byte fits
+    // outside it), then a word far from the first byte, then ops that write nothing. The fast
+    // mode sees the stray byte at the end of the case.
+    let store = |offset| Op::MStore {
+        offset: u(offset),
+        value: U256::from(7),
+    };
+    let mut ops = vec![store(0), store(64)];
+    ops.extend((0..20).map(|_| Op::MSize));
+    let case = Case {
+        ops,
+        ..Case::default()
+    };
+    let d = oracle(bugs, Mode::Fast).run(&case).unwrap_err();
+    assert_eq!((d.seen_at, d.op_index), (Some(21), 1));
+    assert_eq!(d.suspects(), vec!["model"]);
+}
+
+/// The correct model agrees in both modes, over the same cases.
+#[test]
+fn the_correct_model_agrees_in_the_full_mode() {
+    assert!(first_divergence_in(ModelBugs::default(), 300, Mode::Full).is_none());
 }

@@ -1,7 +1,8 @@
-//! Ours vs revm vs the reference model with small memory limits and gas budgets.
+//! Ours vs revm vs the reference model with small memory limits and gas budgets. The input is
+//! a `Case` in the generator's small profile (`evm_memory::harness::decode_small`); print one
+//! with `conformance show diff_small <file>`.
 #![no_main]
-use evm_memory::harness::{check_case, SmallCase};
 
-libfuzzer_sys::fuzz_target!(|case: SmallCase| {
-    check_case(&case.0);
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    evm_memory::harness::fuzz_diff_small(data);
 });

@@ -18,8 +18,27 @@ pub const MAX_ROOT_GAS: u64 = 30_000_000;
 /// Maximum call depth, as in the EVM: a CALL made at this depth fails without entering a child.
 pub const MAX_CALL_DEPTH: usize = 1024;
 
-/// Most ops a generated case holds.
+/// Most ops a generated case holds, as the input spells them out (a deep case repeats its calls:
+/// see [`MAX_CASE_OPS`]).
 pub const MAX_OPS: usize = 512;
+
+/// Most ops a case holds once its repeated calls are spelled out: room for a chain of
+/// [`MAX_CALL_DEPTH`] calls and more.
+pub const MAX_CASE_OPS: usize = 4096;
+
+/// Frames of this size and more are *large*: their word count squared passes 2^32 (2^16 words),
+/// which no 32-bit intermediate holds.
+pub const LARGE_FRAME: usize = 2 << 20;
+
+/// The default limit of a case that asks for large frames (a generated one; any case may set its
+/// own): 16 MiB, so that a case's three engines stay far below a fuzzer's memory budget.
+pub const LARGE_LIMIT: u64 = 16 << 20;
+
+/// The root gas of a case that asks for large frames or deep call chains: mainnet's cost of a
+/// [`LARGE_LIMIT`] memory and then some, so that any frame up to that limit is affordable, and so
+/// is a chain of [`MAX_CALL_DEPTH`] calls each expanding a little (a child gets 63/64 of what
+/// its caller has left).
+pub const LARGE_GAS: u64 = 600_000_000;
 
 /// One EVM instruction's effect on memory. Offsets and lengths are stack values.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -213,6 +232,42 @@ impl Op {
     }
 }
 
+/// Where a case starts its engines' shared buffers: the allocation, not the contents (every
+/// case starts with empty memory). The growth paths that move the buffer to a new allocation
+/// run where the capacity runs out, so a case that starts small reaches them at whatever depth
+/// its frames outgrow it, children included.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Capacity {
+    /// Whatever allocation the engine kept from the cases before (its high-water mark, so
+    /// growth rarely moves the buffer).
+    #[default]
+    Reuse,
+    /// A fresh, empty allocation: the first growth allocates, and later ones move the buffer as
+    /// it doubles.
+    Zero,
+    /// A fresh allocation of exactly this many bytes (at most the limit): the first growth past
+    /// it moves the buffer.
+    Exact(usize),
+    /// A fresh allocation of [`GENEROUS_CAPACITY`] bytes (at most the limit).
+    Generous,
+}
+
+/// The allocation [`Capacity::Generous`] starts with: 1 MiB.
+pub const GENEROUS_CAPACITY: usize = 1 << 20;
+
+impl Capacity {
+    /// The bytes to reserve for a case under `limit`, or `None` to keep the engine's buffer.
+    pub fn reserve(self, limit: u64) -> Option<usize> {
+        let most = usize::try_from(limit).unwrap_or(usize::MAX);
+        match self {
+            Self::Reuse => None,
+            Self::Zero => Some(0),
+            Self::Exact(bytes) => Some(bytes.min(most)),
+            Self::Generous => Some(GENEROUS_CAPACITY.min(most)),
+        }
+    }
+}
+
 /// A differential test case: the environment and the op sequence.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Case {
@@ -230,6 +285,8 @@ pub struct Case {
     /// revm's `GasParams`, the model's formula). Mainnet's unless the case says otherwise; it
     /// must be valid ([`MemoryPricing::validate`]).
     pub pricing: MemoryPricing,
+    /// The engines' starting allocation ([`Capacity::Reuse`] unless the case says otherwise).
+    pub capacity: Capacity,
 }
 
 impl Default for Case {
@@ -241,6 +298,7 @@ impl Default for Case {
             code: Vec::new(),
             ops: Vec::new(),
             pricing: MemoryPricing::MAINNET,
+            capacity: Capacity::Reuse,
         }
     }
 }

@@ -1,6 +1,9 @@
 //! The [`Engine`] trait every memory implementation is driven through, one adapter file each
 //! under `engines/`.
 
+use std::cell::Ref;
+use std::ops::{Deref, Range};
+
 use super::case::Case;
 use super::case::Op;
 use super::observation::Observation;
@@ -8,13 +11,94 @@ use super::observation::Observation;
 /// A memory implementation that can run a [`Case`] op by op.
 ///
 /// `begin` sets the engine up for a case (reusing its allocations); `step` runs one op and
-/// fills `obs` completely (it is cleared first). After an observation with `ended`, `step` is
-/// not called again for that case.
+/// fills what it shows cheaply (see [`Observation`]); `frame_sizes` and `frame_bytes` show the
+/// rest when the oracle asks. After an observation with `ended`, `step` is not called again for
+/// that case.
 pub trait Engine {
     /// Short name used in reports.
     fn name(&self) -> &'static str;
     /// Prepares for `case`: an empty root frame with the case's limit, gas and calldata.
     fn begin(&mut self, case: &Case);
-    /// Runs `op` in the current frame and records what happened.
+    /// Runs `op` in the current frame and records what happened: everything but
+    /// [`frame_sizes`](Observation::frame_sizes) and [`memory`](Observation::memory), which are
+    /// left empty (`obs` is cleared first).
     fn step(&mut self, case: &Case, op: &Op, obs: &mut Observation);
+    /// Appends the size of every open frame to `out`, root first.
+    fn frame_sizes(&self, out: &mut Vec<usize>);
+    /// The bytes of open frame `frame` (0 is the root), lent in place (the oracle compares
+    /// engines' frames without copying them); `None` for a frame that is not open.
+    fn frame(&self, frame: usize) -> Option<FrameBytes<'_>>;
+    /// Appends the bytes `range` of open frame `frame` to `out`, clipped to the frame (nothing
+    /// for a frame that is not open).
+    fn frame_bytes(&self, frame: usize, range: Range<usize>, out: &mut Vec<u8>) {
+        if let Some(bytes) = self.frame(frame) {
+            out.extend_from_slice(&bytes[clip(range, bytes.len())]);
+        }
+    }
+    /// What the engine has done since [`begin`](Self::begin) that the campaign's reach section
+    /// counts (nothing for an engine that does not count).
+    fn reach(&self) -> Reach {
+        Reach::default()
+    }
+}
+
+/// A frame's bytes as an engine lends them: a plain slice, or one borrowed from a `RefCell`
+/// (revm's shared buffer).
+pub enum FrameBytes<'a> {
+    /// A slice of the engine's memory.
+    Slice(&'a [u8]),
+    /// A slice of a buffer behind a `RefCell`.
+    Cell(Ref<'a, [u8]>),
+}
+
+impl Deref for FrameBytes<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Self::Slice(bytes) => bytes,
+            Self::Cell(bytes) => bytes,
+        }
+    }
+}
+
+/// Paths of the memory under test that a case reached, counted by its adapter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// Calls into the memory with a zero length (an expansion, copy, read or return of
+    /// nothing, at any offset).
+    pub zero_length_calls: u64,
+    /// Growths inside a child frame that moved the shared buffer to a new allocation.
+    pub child_reallocations: u64,
+}
+
+impl Reach {
+    /// Adds `other` to these counts.
+    pub fn add(&mut self, other: Reach) {
+        self.zero_length_calls += other.zero_length_calls;
+        self.child_reallocations += other.child_reallocations;
+    }
+}
+
+/// Fills `obs`'s [`frame_sizes`](Observation::frame_sizes) and [`memory`](Observation::memory)
+/// with every open frame of `engine` (what the full mode compares after every op).
+pub fn observe_all(engine: &dyn Engine, obs: &mut Observation) {
+    obs.frame_sizes.clear();
+    obs.memory.clear();
+    engine.frame_sizes(&mut obs.frame_sizes);
+    for (frame, &size) in obs.frame_sizes.iter().enumerate() {
+        engine.frame_bytes(frame, 0..size, &mut obs.memory);
+    }
+}
+
+/// Runs `op` and observes everything: [`Engine::step`], then [`observe_all`].
+pub fn step_whole(engine: &mut dyn Engine, case: &Case, op: &Op, obs: &mut Observation) {
+    engine.step(case, op, obs);
+    observe_all(engine, obs);
+}
+
+/// The part of `range` inside a frame of `size` bytes.
+pub fn clip(range: Range<usize>, size: usize) -> Range<usize> {
+    let end = range.end.min(size);
+    range.start.min(end)..end
 }

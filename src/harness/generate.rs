@@ -3,8 +3,8 @@
 //! 2^32, 2^64 - 1 and values above 2^64, small gas budgets, small limits), and its inverse, the
 //! [`encode`]r that writes named scenarios as corpus files.
 //!
-//! The byte format is this module's own, built only on `Unstructured::fill_buffer` (bytes past
-//! the end read as zero), so every input decodes, and decoding is what libFuzzer's typed targets
+//! The byte format is this module's own, built only on `Unstructured::fill_buffer`'s reading
+//! (bytes past the end read as zero; [`Input`] reads them so), so every input decodes, and decoding is what libFuzzer's typed targets
 //! do: [`Case`] implements `Arbitrary` and a corpus file replays on stable with
 //! [`decode`] (`arbitrary_take_rest`).
 //!
@@ -13,14 +13,24 @@
 //! followed by a pricing byte ([`pricing_from_byte`]) and the limit selector proper: about one
 //! case in 16 ([`Profile::Full`]) or 32 ([`Profile::Small`]) prices memory other than mainnet's.
 //! Those selector values meant a limit alone before; no committed corpus input used them, so
-//! every committed input decodes as it did, with mainnet pricing (`tests/corpus.rs` checks it). Each op is a tag byte (`tag % 32` picks the op from a weighted table;
+//! every committed input decodes as it did, with mainnet pricing (`tests/corpus.rs` checks it).
+//! In the same way a limit selector in [`SETUP_SELECTORS`] (one input in 16) is followed by a
+//! setup byte ([`Setup`]) and then the selectors above: the case's starting capacity
+//! ([`Capacity`]); five setups in eight let RETURNDATACOPY through in the root frame, one asks
+//! for large frames (2 MiB up to a 16 MiB limit, with the gas for them) and one for deep call
+//! chains (each CALL followed by a repeat count, up to 1,021 calls in a row, with the gas for
+//! them). Each op is a tag byte (`tag % 32`
+//! picks the op from a weighted table;
 //! tags of 224 and above are *explicit*: RETURN/REVERT/INVALID are kept even in the root frame,
 //! where otherwise they are turned into reads so that random inputs do not end early) and its
 //! operands, each a selector byte and a payload.
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 
-use super::case::{Case, Op, DEFAULT_LIMIT, MAX_OPS, MAX_ROOT_GAS};
+use super::case::{
+    u as word, Capacity, Case, Op, DEFAULT_LIMIT, LARGE_FRAME, LARGE_GAS, LARGE_LIMIT,
+    MAX_CASE_OPS, MAX_OPS, MAX_ROOT_GAS,
+};
 use crate::{MemoryPricing, U256};
 
 /// Which family of cases the decoder produces.
@@ -37,6 +47,87 @@ pub enum Profile {
 /// [`Profile::Small`]): each range lies inside one that otherwise picks a limit alone (the
 /// default limit; a limit of whole words).
 pub const PRICING_SELECTORS: [core::ops::RangeInclusive<u8>; 2] = [176..=191, 120..=127];
+
+/// Limit selectors that announce a setup byte ([`Setup`]), per profile ([`Profile::Full`],
+/// [`Profile::Small`]): values no committed corpus input starts with, inside ranges that
+/// otherwise pick a limit alone.
+pub const SETUP_SELECTORS: [core::ops::RangeInclusive<u8>; 2] = [152..=167, 64..=79];
+
+/// What a setup byte chooses: the starting capacity (`byte % 4`: reuse, zero, exact, generous;
+/// an exact one of `32 << 2k` bytes for `k = byte / 4 % 8`, 32 B to 512 KiB), and by
+/// `byte / 32`: 1 to 5 let RETURNDATACOPY through in the root, 6 asks for large frames
+/// ([`Profile::Full`] only), 7 for deep call chains.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Setup {
+    /// The engines' starting allocation.
+    pub capacity: Capacity,
+    /// Random RETURNDATACOPYs in the root frame stay RETURNDATACOPYs before any child returned
+    /// (elsewhere they become CALLDATACOPYs, which go on): with no return data, any but
+    /// `RETURNDATACOPY(_, 0, 0)` fails the EIP-211 bound check — huge source offsets that
+    /// saturate and zero lengths included — and ends the case.
+    pub root_return_data: bool,
+    /// Large frames: the limit selectors that mean the 4 GiB default mean [`LARGE_LIMIT`]
+    /// instead, the root gas is [`LARGE_GAS`] (or a value up to it), and one offset selector
+    /// range gives offsets from just under [`LARGE_FRAME`] up to 14 MiB past it.
+    pub large: bool,
+    /// Deep call chains: every CALL is followed by a repeat byte `r` and stands for `1 + 4r`
+    /// identical CALLs (up to [`MAX_CASE_OPS`] ops in all); under [`Profile::Full`] the root
+    /// gas is [`LARGE_GAS`] (or a value up to it).
+    pub deep: bool,
+}
+
+/// Exact capacities a setup byte chooses from.
+const EXACT_CAPACITIES: [usize; 8] = [
+    32,
+    128,
+    512,
+    2 << 10,
+    8 << 10,
+    32 << 10,
+    128 << 10,
+    512 << 10,
+];
+
+impl Setup {
+    /// The setup a setup byte chooses under `profile`.
+    pub const fn from_byte(b: u8, profile: Profile) -> Self {
+        let capacity = match b % 4 {
+            0 => Capacity::Reuse,
+            1 => Capacity::Zero,
+            2 => Capacity::Exact(EXACT_CAPACITIES[((b / 4) % 8) as usize]),
+            _ => Capacity::Generous,
+        };
+        Self {
+            capacity,
+            root_return_data: matches!(b / 32, 1..=5),
+            large: b / 32 == 6 && matches!(profile, Profile::Full),
+            deep: b / 32 == 7,
+        }
+    }
+
+    /// The setup byte that chooses this setup, if one does.
+    fn byte(self) -> Option<u8> {
+        let (low, k) = match self.capacity {
+            Capacity::Reuse => (0, 0),
+            Capacity::Zero => (1, 0),
+            Capacity::Exact(bytes) => (2, EXACT_CAPACITIES.iter().position(|&c| c == bytes)?),
+            Capacity::Generous => (3, 0),
+        };
+        let kind = match (self.root_return_data, self.large, self.deep) {
+            (false, false, false) => 0,
+            (true, false, false) => 1,
+            (false, true, false) => 6,
+            (false, false, true) => 7,
+            _ => return None,
+        };
+        Some(kind * 32 + (k as u8) * 4 + low)
+    }
+}
+
+/// Repeat counts a deep case's CALLs stand for: `1 + 4r` for a repeat byte `r`.
+const fn repeats(r: u8) -> usize {
+    1 + 4 * r as usize
+}
 
 /// Word costs a pricing byte chooses from (`byte % 8`).
 const WORD_COSTS: [u64; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -93,32 +184,66 @@ const HUGE: [U256; 8] = [
     U256::MAX,
 ];
 
-fn take<const N: usize>(u: &mut Unstructured<'_>) -> [u8; N] {
+/// The input being decoded: bytes read front to back, zeros past the end (as
+/// `Unstructured::fill_buffer` reads them: the format is defined on it, and a libFuzzer typed
+/// target hands its `Unstructured` over whole). Its own type so that decoding, which fuzz
+/// targets do for every input, costs a byte comparison per byte read.
+pub struct Input<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> Input<'a> {
+    /// An input over `data`.
+    pub const fn new(data: &'a [u8]) -> Self {
+        Self { data }
+    }
+
+    /// `true` once every byte was read.
+    pub const fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// Fills `buf` with the next bytes, zeros past the end of the input.
+    fn fill(&mut self, buf: &mut [u8]) {
+        let n = buf.len().min(self.data.len());
+        let (read, rest) = self.data.split_at(n);
+        buf[..n].copy_from_slice(read);
+        buf[n..].fill(0);
+        self.data = rest;
+    }
+}
+
+fn take<const N: usize>(u: &mut Input<'_>) -> [u8; N] {
     let mut buf = [0u8; N];
-    // fill_buffer never fails: it zero-fills past the end of the input.
-    let _ = u.fill_buffer(&mut buf);
+    u.fill(&mut buf);
     buf
 }
 
-fn byte(u: &mut Unstructured<'_>) -> u8 {
-    take::<1>(u)[0]
+fn byte(u: &mut Input<'_>) -> u8 {
+    match u.data.split_first() {
+        Some((&b, rest)) => {
+            u.data = rest;
+            b
+        }
+        None => 0,
+    }
 }
 
-fn u16_le(u: &mut Unstructured<'_>) -> u16 {
+fn u16_le(u: &mut Input<'_>) -> u16 {
     u16::from_le_bytes(take(u))
 }
 
-fn u32_le(u: &mut Unstructured<'_>) -> u32 {
+fn u32_le(u: &mut Input<'_>) -> u32 {
     u32::from_le_bytes(take(u))
 }
 
-/// A byte string shorter than `max`: mostly under 16 bytes, so that inputs go to ops.
-fn byte_string(u: &mut Unstructured<'_>, max: u8) -> Vec<u8> {
+/// A byte string shorter than `max` into `v`: mostly under 16 bytes, so that inputs go to ops.
+fn byte_string_into(u: &mut Input<'_>, max: u8, v: &mut Vec<u8>) {
     let sel = byte(u);
     let n = if sel < 192 { sel % 16 } else { byte(u) % max } as usize;
-    let mut v = vec![0u8; n];
-    let _ = u.fill_buffer(&mut v);
-    v
+    v.clear();
+    v.resize(n, 0);
+    u.fill(v);
 }
 
 /// Decoding state: what the operand generators need to know.
@@ -132,39 +257,47 @@ struct Decoder {
     /// time: their failures only end the child.
     safe: bool,
     /// Whether a child has nominally returned data yet: until then a safe RETURNDATACOPY (which
-    /// could only fail) is decoded as CALLDATACOPY.
+    /// could only fail) is decoded as CALLDATACOPY, unless the setup lets them through
+    /// ([`Setup::root_return_data`]).
     returned: bool,
+    /// The case's setup (large frames, deep call chains).
+    setup: Setup,
 }
 
 impl Decoder {
     /// An offset-like value. Values that make the frame fail (huge, near a 4 GiB limit) are
     /// kept rare enough that sequences go on: a failure ends the frame that hit it.
-    fn offset(&self, u: &mut Unstructured<'_>) -> U256 {
+    fn offset(&self, u: &mut Input<'_>) -> U256 {
         let mut sel = byte(u);
         if self.safe && sel >= 207 {
             sel = byte(u);
         }
         match sel {
-            0..=119 => U256::from(byte(u)),
+            0..=119 => word(byte(u).into()),
             120..=169 => self.word_edge(u),
             170..=206 => self.fit(u16_le(u) as u64 % 8192),
             207..=214 => self.near_limit(u),
             215..=226 => HUGE[(byte(u) % 8) as usize],
+            227..=251 if self.setup.large => {
+                // From 4 KiB under a large frame to up to 14 MiB past it, mostly near it.
+                let span = 4096u64 << (byte(u) % 13);
+                word(LARGE_FRAME as u64 - 4096 + u32_le(u) as u64 % span)
+            }
             227..=251 => self.fit(u32_le(u) as u64 % (1 << 18)),
             _ => U256::from_be_bytes(take::<32>(u)),
         }
     }
 
     /// A length-like value: zero a quarter of the time.
-    fn length(&self, u: &mut Unstructured<'_>) -> U256 {
+    fn length(&self, u: &mut Input<'_>) -> U256 {
         let mut sel = byte(u);
         if self.safe && sel >= 230 {
             sel = byte(u);
         }
         match sel {
             0..=69 => U256::ZERO,
-            70..=149 => U256::from(byte(u)),
-            150..=189 => U256::from([1u64, 31, 32, 33, 64][(byte(u) % 5) as usize]),
+            70..=149 => word(byte(u).into()),
+            150..=189 => word([1u64, 31, 32, 33, 64][(byte(u) % 5) as usize]),
             190..=229 => self.fit(u16_le(u) as u64 % 8192),
             230..=237 => self.near_limit(u),
             238..=251 => HUGE[(byte(u) % 8) as usize],
@@ -175,38 +308,38 @@ impl Decoder {
     /// `v`, folded under half the limit in safe mode when the limit is small.
     fn fit(&self, v: u64) -> U256 {
         if self.safe && self.limit < (1 << 20) {
-            U256::from(v % (self.limit / 2).max(1))
+            word(v % (self.limit / 2).max(1))
         } else {
-            U256::from(v)
+            word(v)
         }
     }
 
     /// A word to store: a byte, a `u64` or all 32 bytes.
-    fn value(&self, u: &mut Unstructured<'_>) -> U256 {
+    fn value(&self, u: &mut Input<'_>) -> U256 {
         match byte(u) {
-            0..=127 => U256::from(byte(u)),
-            128..=191 => U256::from(u64::from_le_bytes(take(u))),
+            0..=127 => word(byte(u).into()),
+            128..=191 => word(u64::from_le_bytes(take(u))),
             _ => U256::from_be_bytes(take::<32>(u)),
         }
     }
 
     /// `32·k + d` for small `k` and `d ∈ {-1, 0, +1}`.
-    fn word_edge(&self, u: &mut Unstructured<'_>) -> U256 {
+    fn word_edge(&self, u: &mut Input<'_>) -> U256 {
         let b = byte(u);
         let k = (b % 64) as u64;
         let d = (b / 64) % 3;
-        U256::from((k * 32 + d as u64).saturating_sub(1))
+        word((k * 32 + d as u64).saturating_sub(1))
     }
 
     /// Within a few words of the memory limit.
-    fn near_limit(&self, u: &mut Unstructured<'_>) -> U256 {
+    fn near_limit(&self, u: &mut Input<'_>) -> U256 {
         let b = byte(u);
         let back = (b % 4) as u64 * 32;
         let d = ((b / 4) % 3) as u64;
-        U256::from((self.limit.saturating_sub(back) + d).saturating_sub(1))
+        word((self.limit.saturating_sub(back) + d).saturating_sub(1))
     }
 
-    fn call_gas(&self, u: &mut Unstructured<'_>) -> u64 {
+    fn call_gas(&self, u: &mut Input<'_>) -> u64 {
         match byte(u) {
             0..=95 => u64::MAX,
             96..=191 => byte(u) as u64,
@@ -215,7 +348,9 @@ impl Decoder {
         }
     }
 
-    fn op(&mut self, u: &mut Unstructured<'_>) -> Op {
+    /// The next op and how many times it repeats (more than once only for a deep case's
+    /// CALLs).
+    fn op(&mut self, u: &mut Input<'_>) -> (Op, usize) {
         let tag = byte(u);
         let explicit = tag >= EXPLICIT_TAG;
         // Root ops are always safe; in children, every other tag is.
@@ -248,7 +383,7 @@ impl Decoder {
                 data_offset: self.offset(u),
                 len: self.length(u),
             },
-            7 if self.safe && !self.returned => Op::CallDataCopy {
+            7 if self.safe && !self.returned && !self.setup.root_return_data => Op::CallDataCopy {
                 mem_offset: self.offset(u),
                 data_offset: self.offset(u),
                 len: self.length(u),
@@ -281,13 +416,19 @@ impl Decoder {
         };
         // Track the nominal depth (calls may fail, so it is only a bias) and keep random inputs
         // from ending in the root frame unless the tag says so.
+        let mut count = 1;
         let depth = &mut self.depth;
         match op {
-            Op::Call { .. } => *depth += 1,
-            Op::Return { offset, len } | Op::Revert { offset, len } if *depth == 0 && !explicit => {
-                return Op::Read { offset, len }
+            Op::Call { .. } => {
+                if self.setup.deep {
+                    count = repeats(byte(u));
+                }
+                *depth += count;
             }
-            Op::Halt if *depth == 0 && !explicit => return Op::MSize,
+            Op::Return { offset, len } | Op::Revert { offset, len } if *depth == 0 && !explicit => {
+                return (Op::Read { offset, len }, 1)
+            }
+            Op::Halt if *depth == 0 && !explicit => return (Op::MSize, 1),
             Op::Return { .. } | Op::Revert { .. } => {
                 *depth = depth.saturating_sub(1);
                 self.returned = true;
@@ -295,13 +436,28 @@ impl Decoder {
             Op::Halt => *depth = depth.saturating_sub(1),
             _ => {}
         }
-        op
+        (op, count)
     }
 }
 
-/// Decodes a case from the rest of `u` with the given profile.
+/// Decodes a case from the rest of `u` with the given profile (all of it is read).
 pub fn decode_with(u: &mut Unstructured<'_>, profile: Profile) -> Case {
+    let mut case = Case::default();
+    let rest = u.bytes(u.len()).unwrap_or_default();
+    decode_into(rest, profile, &mut case);
+    case
+}
+
+/// Decodes `data` with the given profile into `case`, reusing its allocations (what the fuzz
+/// targets do, input after input).
+pub fn decode_into(data: &[u8], profile: Profile, case: &mut Case) {
+    let u = &mut Input::new(data);
     let mut selector = byte(u);
+    let mut setup = Setup::default();
+    if SETUP_SELECTORS[profile as usize].contains(&selector) {
+        setup = Setup::from_byte(byte(u), profile);
+        selector = byte(u);
+    }
     let mut pricing = MemoryPricing::MAINNET;
     if PRICING_SELECTORS[profile as usize].contains(&selector) {
         pricing = pricing_from_byte(byte(u));
@@ -310,15 +466,23 @@ pub fn decode_with(u: &mut Unstructured<'_>, profile: Profile) -> Case {
     let (limit, gas) = match profile {
         Profile::Full => {
             let limit = match selector {
+                0..=191 if setup.large => LARGE_LIMIT,
                 0..=191 => DEFAULT_LIMIT,
                 192..=223 => 32 * (1 + (byte(u) % 64) as u64),
                 _ => u32_le(u) as u64 + 1,
             };
-            let gas = match byte(u) {
-                0..=31 => byte(u) as u64,
-                32..=63 => u16_le(u) as u64,
-                64..=223 => 3_000_000,
-                _ => u32_le(u) as u64 % (MAX_ROOT_GAS + 1),
+            let gas = if setup.large || setup.deep {
+                match byte(u) {
+                    0..=127 => LARGE_GAS,
+                    _ => u32_le(u) as u64 % (LARGE_GAS + 1),
+                }
+            } else {
+                match byte(u) {
+                    0..=31 => byte(u) as u64,
+                    32..=63 => u16_le(u) as u64,
+                    64..=223 => 3_000_000,
+                    _ => u32_le(u) as u64 % (MAX_ROOT_GAS + 1),
+                }
             };
             (limit, gas)
         }
@@ -334,25 +498,29 @@ pub fn decode_with(u: &mut Unstructured<'_>, profile: Profile) -> Case {
             (limit, gas)
         }
     };
-    let calldata = byte_string(u, 128);
-    let code = byte_string(u, 64);
+    case.limit = limit;
+    case.gas = gas;
+    case.pricing = pricing;
+    case.capacity = setup.capacity;
+    byte_string_into(u, 128, &mut case.calldata);
+    byte_string_into(u, 64, &mut case.code);
     let mut decoder = Decoder {
         limit,
         depth: 0,
         safe: true,
         returned: false,
+        setup,
     };
-    let mut ops = Vec::new();
-    while !u.is_empty() && ops.len() < MAX_OPS {
-        ops.push(decoder.op(u));
-    }
-    Case {
-        limit,
-        gas,
-        calldata,
-        code,
-        ops,
-        pricing,
+    case.ops.clear();
+    let mut spelled = 0;
+    while !u.is_empty() && spelled < MAX_OPS && case.ops.len() < MAX_CASE_OPS {
+        let (op, count) = decoder.op(u);
+        spelled += 1;
+        let count = count.min(MAX_CASE_OPS - case.ops.len());
+        for _ in 1..count {
+            case.ops.push(op.clone());
+        }
+        case.ops.push(op);
     }
 }
 
@@ -402,15 +570,37 @@ pub fn encode(case: &Case) -> std::result::Result<Vec<u8>, String> {
 }
 
 /// Writes a [`Case`] in the generator's byte format for `profile`: [`decode_with`] with the same
-/// profile turns it back into the same case.
+/// profile turns it back into the same case. A case that needs one gets a setup byte
+/// ([`Setup`]): a capacity other than [`Capacity::Reuse`]; more than [`MAX_OPS`] ops (a deep
+/// case, runs of identical CALLs written once with a repeat count); under [`Profile::Full`],
+/// root gas above [`MAX_ROOT_GAS`] (a large case).
 ///
 /// # Errors
 /// A description of what cannot be encoded: calldata of 128 bytes or more, code of 64 or more,
-/// more than [`MAX_OPS`] ops; for [`Profile::Full`] a root gas above [`MAX_ROOT_GAS`] or a limit
-/// of 0 or above 4 GiB; for [`Profile::Small`] a limit outside 1..=2048 or gas of 1024 or more;
-/// a pricing that no pricing byte chooses ([`pricing_from_byte`]).
+/// more than [`MAX_CASE_OPS`] ops or more than [`MAX_OPS`] once runs of CALLs are counted
+/// once; for [`Profile::Full`] a root gas above [`LARGE_GAS`] (above [`MAX_ROOT_GAS`] for a
+/// case of few ops) or a limit of 0 or above 4 GiB; for [`Profile::Small`] a limit outside
+/// 1..=2048 or gas of 1024 or more; a pricing that no pricing byte chooses
+/// ([`pricing_from_byte`]); an exact capacity no setup byte chooses.
 pub fn encode_with(case: &Case, profile: Profile) -> std::result::Result<Vec<u8>, String> {
     let mut out = Vec::new();
+    if case.ops.len() > MAX_CASE_OPS {
+        return Err(format!("{} ops (max {MAX_CASE_OPS})", case.ops.len()));
+    }
+    let deep = case.ops.len() > MAX_OPS;
+    let setup = Setup {
+        capacity: case.capacity,
+        // Ops are written with explicit tags, which keep every RETURNDATACOPY.
+        root_return_data: false,
+        large: !deep && profile == Profile::Full && case.gas > MAX_ROOT_GAS,
+        deep,
+    };
+    if setup != Setup::default() {
+        let b = setup
+            .byte()
+            .ok_or_else(|| format!("capacity {:?} has no setup byte", case.capacity))?;
+        out.extend_from_slice(&[*SETUP_SELECTORS[profile as usize].start(), b]);
+    }
     if case.pricing != MemoryPricing::MAINNET {
         let b = pricing_byte(case.pricing).ok_or_else(|| {
             format!(
@@ -422,19 +612,36 @@ pub fn encode_with(case: &Case, profile: Profile) -> std::result::Result<Vec<u8>
     }
     match profile {
         Profile::Full => {
+            let default_limit = if setup.large {
+                LARGE_LIMIT
+            } else {
+                DEFAULT_LIMIT
+            };
             match case.limit {
-                DEFAULT_LIMIT => out.push(0),
-                1..DEFAULT_LIMIT => {
+                limit if limit == default_limit => out.push(0),
+                1..=DEFAULT_LIMIT => {
                     out.push(255);
                     out.extend_from_slice(&((case.limit - 1) as u32).to_le_bytes());
                 }
                 other => return Err(format!("limit {other} is outside 1..=4 GiB")),
             }
-            if case.gas > MAX_ROOT_GAS {
-                return Err(format!("root gas {} is above {MAX_ROOT_GAS}", case.gas));
+            if setup.large || setup.deep {
+                if case.gas > LARGE_GAS {
+                    return Err(format!("root gas {} is above {LARGE_GAS}", case.gas));
+                }
+                if case.gas == LARGE_GAS {
+                    out.push(0);
+                } else {
+                    out.push(255);
+                    out.extend_from_slice(&(case.gas as u32).to_le_bytes());
+                }
+            } else {
+                if case.gas > MAX_ROOT_GAS {
+                    return Err(format!("root gas {} is above {MAX_ROOT_GAS}", case.gas));
+                }
+                out.push(255);
+                out.extend_from_slice(&(case.gas as u32).to_le_bytes());
             }
-            out.push(255);
-            out.extend_from_slice(&(case.gas as u32).to_le_bytes());
         }
         Profile::Small => {
             if !(1..=2048).contains(&case.limit) {
@@ -461,11 +668,25 @@ pub fn encode_with(case: &Case, profile: Profile) -> std::result::Result<Vec<u8>
         out.extend_from_slice(&[255, bytes.len() as u8]);
         out.extend_from_slice(bytes);
     }
-    if case.ops.len() > MAX_OPS {
-        return Err(format!("{} ops (max {MAX_OPS})", case.ops.len()));
-    }
-    for op in &case.ops {
+    let mut spelled = 0;
+    let mut rest = &case.ops[..];
+    while let Some(op) = rest.first() {
+        let mut count = 1;
         encode_op(&mut out, op);
+        if setup.deep && matches!(op, Op::Call { .. }) {
+            // The longest run of this CALL one repeat byte spells.
+            let run = rest.iter().take_while(|o| *o == op).count();
+            let r = ((run - 1) / 4).min(255);
+            out.push(r as u8);
+            count = repeats(r as u8);
+        }
+        rest = &rest[count..];
+        spelled += 1;
+    }
+    if spelled > MAX_OPS {
+        return Err(format!(
+            "{spelled} ops once runs of CALLs count once (max {MAX_OPS})"
+        ));
     }
     Ok(out)
 }
@@ -625,6 +846,7 @@ mod tests {
                 },
             ],
             pricing: MemoryPricing::MAINNET,
+            capacity: Capacity::Reuse,
         };
         let bytes = encode(&case).unwrap();
         assert_eq!(decode(&bytes), case);
@@ -716,6 +938,7 @@ mod tests {
             code: vec![],
             ops: vec![Op::MSize, Op::Halt],
             pricing: MemoryPricing::MAINNET,
+            capacity: Capacity::Reuse,
         };
         let bytes = encode_with(&case, Profile::Small).unwrap();
         assert_eq!(decode_small(&bytes), case);

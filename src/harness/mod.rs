@@ -49,22 +49,36 @@ pub mod scenarios;
 pub mod statetest;
 pub mod vectors;
 
-pub use case::{child_gas, u, Case, Op, OpKind};
-pub use engine::Engine;
+pub use case::{child_gas, u, Capacity, Case, Op, OpKind};
+pub use engine::{Engine, Reach};
 pub use engines::{ModelBugs, ModelEngine, OursEngine, RevmEngine};
 pub use generate::{decode, decode_small, encode, encode_with, Profile, SmallCase};
 pub use observation::{Observation, Outcome, Output};
-pub use oracle::{check_case, run_case, Divergence, Oracle, RunStats};
+pub use oracle::{check_case, run_case, Divergence, Mode, Oracle, RunStats};
 pub use raw::drive_raw;
 
-/// The `diff_ops` fuzz target: decode like libFuzzer's typed target and check all engines.
+/// The `diff_ops` fuzz target: decode as a [`Case`] (as libFuzzer's typed target would) and
+/// check all engines. The case, the engines and their observations are kept from input to
+/// input, per thread.
 pub fn fuzz_diff_ops(data: &[u8]) {
-    check_case(&decode(data));
+    check_bytes(data, Profile::Full);
 }
 
 /// The `diff_small` fuzz target: small limits and gas budgets.
 pub fn fuzz_diff_small(data: &[u8]) {
-    check_case(&decode_small(data));
+    check_bytes(data, Profile::Small);
+}
+
+/// Decodes `data` with `profile` into this thread's reused case and checks it.
+fn check_bytes(data: &[u8], profile: Profile) {
+    thread_local! {
+        static CASE: std::cell::RefCell<Case> = std::cell::RefCell::new(Case::default());
+    }
+    CASE.with(|case| {
+        let mut case = case.borrow_mut();
+        generate::decode_into(data, profile, &mut case);
+        check_case(&case);
+    });
 }
 
 /// The `diff_evm` fuzz target: the bytes as a generated program, run through stock revm and

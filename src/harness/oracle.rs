@@ -2,15 +2,66 @@
 //! [`Observation`]s with `==` after every op, and on a divergence produces a [`Divergence`]
 //! report: the case as a pasteable Rust reproducer, the index of the first diverging op, every
 //! engine's observation, and which engine is off the rules (the reference model decides).
+//!
+//! Two modes ([`Mode`]). The *full* mode compares everything after every op: outcome, output,
+//! gas, and every open frame's size and bytes — a case costs O(ops × memory). The *fast* mode,
+//! the default, compares after every op what the op could have changed: the outcome, the
+//! output, the gas charged and left, the number of open frames, the current frame's size and
+//! the size of all frames together (which no frame can change without changing it), the bytes
+//! of the region the op wrote and of any growth, a child's whole memory when it ends, and the
+//! return region it handed its caller; and everything — every frame's size and bytes — at the
+//! end of the case and every [`FULL_CHECK_EVERY`] ops (less often for a large memory: see
+//! [`BYTES_PER_OP`]), the bound `diff_evm`'s fast mode uses
+//! ([`evm::trace`](super::evm::trace)). A write anywhere else (a stray write) shows at the next
+//! whole comparison; a divergence found in the fast mode is run again in the full mode, so the
+//! report names the first op after which the engines differ. `EVM_MEMORY_ORACLE=full` makes
+//! the full mode the default ([`Mode::from_env`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Range;
 
-use super::case::{Case, Op, OpKind};
-use super::engine::Engine;
+use super::case::{Case, Op, OpKind, LARGE_FRAME};
+use super::engine::{clip, observe_all, Engine, Reach};
 use super::engines::{ModelEngine, OursEngine, RevmEngine};
+use super::evm::trace::{BYTES_PER_STEP, DIGEST_EVERY};
 use super::observation::{Observation, Outcome};
 use super::reproducer::{op_expr, rust_reproducer};
+use crate::{saturating_usize, U256};
+
+/// Every how many ops the fast mode compares every frame's size and bytes even when no op could
+/// have changed them: a bound on how long a stray write goes unseen (`diff_evm`'s
+/// [`DIGEST_EVERY`]).
+pub const FULL_CHECK_EVERY: usize = DIGEST_EVERY;
+
+/// Bytes of whole-memory comparison the fast mode spends per op, at most, on a large memory
+/// (`diff_evm`'s [`BYTES_PER_STEP`]): with `n` bytes open, the whole comparison comes every
+/// `max(FULL_CHECK_EVERY, n / BYTES_PER_OP)` ops.
+pub const BYTES_PER_OP: usize = BYTES_PER_STEP;
+
+/// How much the oracle compares after every op (see the [module](self) documentation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// What the op could have changed after every op; everything at the end of the case and
+    /// every [`FULL_CHECK_EVERY`] ops; a divergence is run again in the full mode.
+    #[default]
+    Fast,
+    /// Everything after every op.
+    Full,
+}
+
+impl Mode {
+    /// The environment variable that chooses the default mode: `full` for [`Mode::Full`].
+    pub const ENV: &'static str = "EVM_MEMORY_ORACLE";
+
+    /// [`Mode::Full`] when `EVM_MEMORY_ORACLE` is `full`, else [`Mode::Fast`].
+    pub fn from_env() -> Self {
+        match std::env::var(Self::ENV) {
+            Ok(v) if v.eq_ignore_ascii_case("full") => Self::Full,
+            _ => Self::Fast,
+        }
+    }
+}
 
 /// What a run of one case covered.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -31,6 +82,10 @@ pub struct RunStats {
     pub expansions: Vec<(usize, u64)>,
     /// Cases run with a memory pricing other than mainnet's.
     pub repriced: u64,
+    /// Frames that grew to [`LARGE_FRAME`] (2 MiB) or more.
+    pub large_frames: u64,
+    /// What the engines' adapters counted (zero-length calls, reallocations inside children).
+    pub reach: Reach,
 }
 
 impl RunStats {
@@ -48,31 +103,90 @@ impl RunStats {
         self.max_frame_size = self.max_frame_size.max(other.max_frame_size);
         self.max_total_size = self.max_total_size.max(other.max_total_size);
         self.expansions.extend_from_slice(&other.expansions);
+        self.large_frames += other.large_frames;
+        self.reach.add(other.reach);
     }
 
-    /// Adds one op's observation; `depth_before` is the depth the op ran at.
-    fn record(&mut self, op: &Op, obs: &Observation, depth_before: usize) {
-        *self.ops_by_kind.entry(op.kind()).or_default() += 1;
-        *self.outcomes.entry(obs.outcome).or_default() += 1;
-        self.ops += 1;
-        if let Some(depth) = obs.depth() {
+    /// Adds what one op's agreed observation `now` shows of depth and sizes; `before` is the
+    /// agreed one before the op. (Op kinds and outcomes are counted by the oracle.)
+    fn record(&mut self, before: &Observation, now: &Observation) {
+        if let Some(depth) = now.depth() {
             self.max_depth = self.max_depth.max(depth);
         }
-        self.max_frame_size = self
-            .max_frame_size
-            .max(obs.frame_sizes.iter().copied().max().unwrap_or(0));
-        self.max_total_size = self.max_total_size.max(obs.memory.len());
-        // The size of the frame that paid: the current one, or the caller when a CALL has just
-        // entered a child (a frame that ended with the op is gone, and is not recorded).
-        if obs.gas_charged > 0 {
-            let payer = match obs.depth() {
-                Some(d) if d == depth_before => obs.frame_sizes.last(),
-                Some(d) if d == depth_before + 1 => obs.frame_sizes.get(depth_before),
-                _ => None,
-            };
-            if let Some(&size) = payer {
-                self.expansions.push((size, obs.gas_charged));
-            }
+        self.max_total_size = self.max_total_size.max(now.total_size);
+        // Only the frame that ran the op can have grown: its size now, when it is still open
+        // (the current frame, or the caller when a CALL has just entered a child). A frame that
+        // ended with the op is gone, and is not recorded.
+        let Some(size) = payer_size(before, now) else {
+            return;
+        };
+        self.max_frame_size = self.max_frame_size.max(size);
+        if before.size < LARGE_FRAME && size >= LARGE_FRAME {
+            self.large_frames += 1;
+        }
+        if now.gas_charged > 0 {
+            self.expansions.push((size, now.gas_charged));
+        }
+    }
+}
+
+/// The size after the op of the frame that ran it, when it is still open.
+fn payer_size(before: &Observation, now: &Observation) -> Option<usize> {
+    if now.frames == before.frames {
+        Some(now.size)
+    } else if now.frames == before.frames + 1 {
+        Some(before.size + now.total_size.saturating_sub(before.total_size))
+    } else {
+        None
+    }
+}
+
+/// The region of the frame running it that `op` writes (beyond expanding it), saturated.
+fn written_region(op: &Op) -> Option<Range<usize>> {
+    let region = |offset: U256, len: usize| {
+        let start = saturating_usize(offset);
+        (len > 0).then(|| start..start.saturating_add(len))
+    };
+    match *op {
+        Op::MStore { offset, .. } => region(offset, 32),
+        Op::MStore8 { offset, .. } => region(offset, 1),
+        Op::MCopy { dst, len, .. } => region(dst, saturating_usize(len)),
+        Op::CallDataCopy {
+            mem_offset, len, ..
+        }
+        | Op::CodeCopy {
+            mem_offset, len, ..
+        }
+        | Op::ReturnDataCopy {
+            mem_offset, len, ..
+        } => region(mem_offset, saturating_usize(len)),
+        _ => None,
+    }
+}
+
+/// What the fast mode compares of `op`'s effect on memory, as `(frame, range)` pairs: the bytes
+/// the frame that ran it added and wrote, if it is still open; else (a child ended: its memory
+/// is in the observation) the return region of its caller. `returns` holds the return region of
+/// every open child, innermost last.
+fn changed_regions(
+    op: &Op,
+    before: &Observation,
+    now: &Observation,
+    returns: &[Range<usize>],
+    out: &mut Vec<(usize, Range<usize>)>,
+) {
+    let ran_in = before.frames.saturating_sub(1);
+    if now.frames >= before.frames {
+        let grown = now.total_size.saturating_sub(before.total_size);
+        if grown > 0 {
+            out.push((ran_in, before.size..before.size + grown));
+        }
+        if let Some(written) = written_region(op) {
+            out.push((ran_in, written));
+        }
+    } else if let (Some(caller), Some(ret)) = (now.depth(), returns.last()) {
+        if !ret.is_empty() {
+            out.push((caller, ret.clone()));
         }
     }
 }
@@ -88,6 +202,12 @@ pub struct Divergence {
     pub observations: Vec<(&'static str, Observation)>,
     /// The observation before that op (the last one all engines agreed on), if any.
     pub previous: Option<Observation>,
+    /// The mode of the run that found it: [`Mode::Full`] when the fast mode's divergence was
+    /// found again by a full run (the observations are then whole).
+    pub mode: Mode,
+    /// When a fast run found the divergence: the op after which it saw the engines differ
+    /// (the full run then names the first op after which they do, perhaps an earlier one).
+    pub seen_at: Option<usize>,
 }
 
 impl Divergence {
@@ -119,12 +239,16 @@ impl Divergence {
         let mut fields = Vec::new();
         let first = &self.observations[0].1;
         for (_, o) in &self.observations[1..] {
-            let checks: [(&'static str, bool); 7] = [
+            let checks: [(&'static str, bool); 11] = [
                 ("outcome", o.outcome != first.outcome),
                 ("output", o.output != first.output),
                 ("gas_charged", o.gas_charged != first.gas_charged),
                 ("gas_remaining", o.gas_remaining != first.gas_remaining),
                 ("ended", o.ended != first.ended),
+                ("frames", o.frames != first.frames),
+                ("size", o.size != first.size),
+                ("total_size", o.total_size != first.total_size),
+                ("ended_frame", o.ended_frame != first.ended_frame),
                 ("frame_sizes", o.frame_sizes != first.frame_sizes),
                 ("memory", o.memory != first.memory),
             ];
@@ -142,6 +266,19 @@ impl fmt::Display for Divergence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let op = &self.case.ops[self.op_index];
         writeln!(f, "DIVERGENCE at op #{}: {}", self.op_index, op_expr(op))?;
+        match (self.mode, self.seen_at) {
+            (Mode::Full, Some(seen)) => writeln!(
+                f,
+                "(seen by the fast comparison after op #{seen}; run again comparing everything \
+                 after every op)"
+            )?,
+            (Mode::Fast, _) => writeln!(
+                f,
+                "(fast comparison: the bytes shown are the regions the op could have written; \
+                 a run comparing everything did not diverge)"
+            )?,
+            (Mode::Full, None) => {}
+        }
         writeln!(
             f,
             "differing fields: {}",
@@ -160,6 +297,7 @@ impl fmt::Display for Divergence {
             writeln!(f, "  [{name}] {obs}")?;
         }
         // Where the memories first differ, with a window of bytes around it from each engine.
+        let whole = self.observations.iter().all(|(_, o)| o.is_whole());
         let first = &self.observations[0].1.memory;
         let at = self.observations[1..]
             .iter()
@@ -172,7 +310,8 @@ impl fmt::Display for Divergence {
                     .count();
                 (o.memory != *first).then_some(same)
             })
-            .min();
+            .min()
+            .filter(|_| whole);
         if let Some(at) = at {
             let start = at.saturating_sub(8);
             writeln!(
@@ -201,12 +340,20 @@ pub struct Oracle {
     engines: Vec<Box<dyn Engine>>,
     observations: Vec<Observation>,
     previous: Observation,
+    mode: Mode,
+    /// The return region of every open child, innermost last (from its CALL's operands).
+    returns: Vec<Range<usize>>,
+    /// What the fast mode compares of the op running.
+    regions: Vec<(usize, Range<usize>)>,
 }
 
 impl fmt::Debug for Oracle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<_> = self.engines.iter().map(|e| e.name()).collect();
-        f.debug_struct("Oracle").field("engines", &names).finish()
+        f.debug_struct("Oracle")
+            .field("engines", &names)
+            .field("mode", &self.mode)
+            .finish()
     }
 }
 
@@ -222,14 +369,29 @@ impl Default for Oracle {
 }
 
 impl Oracle {
-    /// An oracle over the given engines (at least two).
+    /// An oracle over the given engines (at least two), in the mode the environment chooses
+    /// ([`Mode::from_env`]).
     pub fn new(engines: Vec<Box<dyn Engine>>) -> Self {
         let observations = vec![Observation::default(); engines.len()];
         Self {
             engines,
             observations,
             previous: Observation::default(),
+            mode: Mode::from_env(),
+            returns: Vec::new(),
+            regions: Vec::new(),
         }
+    }
+
+    /// The oracle in `mode`.
+    pub fn with_mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The mode cases run in.
+    pub fn mode(&self) -> Mode {
+        self.mode
     }
 
     /// Names of the engines, in order.
@@ -237,27 +399,61 @@ impl Oracle {
         self.engines.iter().map(|e| e.name()).collect()
     }
 
-    /// Runs `case` through every engine, comparing after every op.
+    /// Runs `case` through every engine, comparing after every op. In the fast mode, a
+    /// divergence is run again in the full mode, whose report names the first op after which
+    /// the engines differ.
     ///
     /// # Errors
     /// The first [`Divergence`], boxed.
     pub fn run(&mut self, case: &Case) -> Result<RunStats, Box<Divergence>> {
-        let mut stats = RunStats {
-            repriced: u64::from(case.pricing != crate::MemoryPricing::MAINNET),
-            ..RunStats::default()
-        };
+        match self.run_in(case, self.mode) {
+            Err(fast) if self.mode == Mode::Fast => match self.run_in(case, Mode::Full) {
+                Err(mut full) => {
+                    full.seen_at = Some(fast.op_index);
+                    Err(full)
+                }
+                Ok(_) => Err(fast),
+            },
+            result => result,
+        }
+    }
+
+    /// Runs `case` comparing as `mode` says.
+    fn run_in(&mut self, case: &Case, mode: Mode) -> Result<RunStats, Box<Divergence>> {
         for engine in &mut self.engines {
             engine.begin(case);
         }
+        // Before the first op: the root frame alone, empty.
         self.previous.clear();
+        self.previous.frames = 1;
+        self.returns.clear();
+        let mut tally = Tally::default();
+        let mut stats = RunStats::default();
         let mut have_previous = false;
-        let mut depth = 0;
+        let mut since_whole = 0;
         for (index, op) in case.ops.iter().enumerate() {
             for (engine, obs) in self.engines.iter_mut().zip(&mut self.observations) {
                 engine.step(case, op, obs);
             }
-            let first = &self.observations[0];
-            if self.observations[1..].iter().any(|o| o != first) {
+            let now = &self.observations[0];
+            since_whole += 1;
+            let whole = mode == Mode::Full
+                || now.ended
+                || index + 1 == case.ops.len()
+                || since_whole >= FULL_CHECK_EVERY.max(now.total_size / BYTES_PER_OP);
+            let agree = if mode == Mode::Full {
+                for (engine, obs) in self.engines.iter().zip(&mut self.observations) {
+                    observe_all(engine.as_ref(), obs);
+                }
+                let first = &self.observations[0];
+                self.observations[1..].iter().all(|o| o == first)
+            } else {
+                self.agree_fast(op, whole)
+            };
+            if whole {
+                since_whole = 0;
+            }
+            if !agree {
                 return Err(Box::new(Divergence {
                     case: case.clone(),
                     op_index: index,
@@ -268,17 +464,135 @@ impl Oracle {
                         .zip(self.observations.iter().cloned())
                         .collect(),
                     previous: have_previous.then(|| self.previous.clone()),
+                    mode,
+                    seen_at: None,
                 }));
             }
-            stats.record(op, first, depth);
+            let first = &self.observations[0];
+            tally.record(op, first);
+            stats.record(&self.previous, first);
             if first.ended {
                 break;
             }
-            depth = first.depth().unwrap_or(0);
-            self.previous.clone_from(first);
+            if first.frames > self.previous.frames {
+                // A CALL entered a child: its return region, for when it returns.
+                let ret = match *op {
+                    Op::Call {
+                        ret_offset,
+                        ret_len,
+                        ..
+                    } if !ret_len.is_zero() => {
+                        let start = saturating_usize(ret_offset);
+                        start..start.saturating_add(saturating_usize(ret_len))
+                    }
+                    _ => 0..0,
+                };
+                self.returns.push(ret);
+            } else if first.frames < self.previous.frames {
+                self.returns.pop();
+            }
+            if mode == Mode::Full {
+                // The agreed observation becomes the one before the next op; the engine's own
+                // is cleared by its next step.
+                std::mem::swap(&mut self.previous, &mut self.observations[0]);
+            } else {
+                self.previous.assign_numbers(&self.observations[0]);
+            }
             have_previous = true;
         }
+        tally.fold_into(&mut stats);
+        stats.repriced = u64::from(case.pricing != crate::MemoryPricing::MAINNET);
+        for engine in &self.engines {
+            stats.reach.add(engine.reach());
+        }
         Ok(stats)
+    }
+
+    /// The fast mode's comparison after an op: what the engines' steps show, then (without
+    /// copying memory) every frame's size and bytes when `whole`, else the bytes the op could
+    /// have changed.
+    fn agree_fast(&mut self, op: &Op, whole: bool) -> bool {
+        let (first, others) = self.observations.split_at_mut(1);
+        let first = &mut first[0];
+        if !others.iter().all(|o| first.same_step(o)) {
+            return false;
+        }
+        let engines = &self.engines;
+        if whole {
+            for (engine, obs) in engines.iter().zip(self.observations.iter_mut()) {
+                engine.frame_sizes(&mut obs.frame_sizes);
+            }
+            let sizes = &self.observations[0].frame_sizes;
+            if !self.observations[1..]
+                .iter()
+                .all(|o| o.frame_sizes == *sizes)
+            {
+                return false;
+            }
+            return (0..sizes.len()).all(|frame| same_bytes(engines, frame, None));
+        }
+        self.regions.clear();
+        changed_regions(
+            op,
+            &self.previous,
+            &self.observations[0],
+            &self.returns,
+            &mut self.regions,
+        );
+        self.regions
+            .iter()
+            .all(|(frame, range)| same_bytes(engines, *frame, Some(range)))
+    }
+}
+
+/// Whether every engine shows the bytes of the first in open frame `frame` (within `range`,
+/// clipped to the frame, when given): compared in place, without copying them.
+fn same_bytes(engines: &[Box<dyn Engine>], frame: usize, range: Option<&Range<usize>>) -> bool {
+    let within = |bytes: &[u8]| -> Range<usize> {
+        match range {
+            Some(r) => clip(r.clone(), bytes.len()),
+            None => 0..bytes.len(),
+        }
+    };
+    let Some(first) = engines[0].frame(frame) else {
+        return engines[1..].iter().all(|e| e.frame(frame).is_none());
+    };
+    let a = &first[within(&first)];
+    engines[1..].iter().all(|e| {
+        e.frame(frame)
+            .is_some_and(|other| *a == other[within(&other)])
+    })
+}
+
+/// Op kinds and outcomes of a run, counted in arrays (cheaper per op than the maps of
+/// [`RunStats`], which they are folded into at the end).
+#[derive(Default)]
+struct Tally {
+    kinds: [u64; OpKind::ALL.len()],
+    outcomes: [u64; OUTCOME_COUNT],
+}
+
+/// The number of [`Outcome`]s.
+const OUTCOME_COUNT: usize = Outcome::EngineError as usize + 1;
+
+impl Tally {
+    fn record(&mut self, op: &Op, now: &Observation) {
+        self.kinds[op.kind() as usize] += 1;
+        self.outcomes[now.outcome as usize] += 1;
+    }
+
+    fn fold_into(&self, stats: &mut RunStats) {
+        for (kind, &n) in OpKind::ALL.iter().zip(&self.kinds) {
+            if n > 0 {
+                *stats.ops_by_kind.entry(*kind).or_default() += n;
+                stats.ops += n;
+            }
+        }
+        for (index, &n) in self.outcomes.iter().enumerate() {
+            if n > 0 {
+                *stats.outcomes.entry(Outcome::ALL[index]).or_default() += n;
+            }
+        }
     }
 }
 

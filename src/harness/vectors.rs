@@ -28,6 +28,7 @@
 //! as hex, or `zero` for all zeros), `ended` (`true`/`false`).
 
 use super::case::{Case, Op};
+use super::engine::step_whole;
 use super::engine::Engine;
 use super::observation::{Observation, Outcome, Output};
 use crate::{MemoryPricing, U256};
@@ -388,7 +389,7 @@ pub fn run_all(vectors: &[Vector], engine: &mut dyn Engine) -> Vec<String> {
     for v in vectors {
         engine.begin(&v.case);
         for (i, (op, expects)) in v.case.ops.iter().zip(&v.expects).enumerate() {
-            engine.step(&v.case, op, &mut obs);
+            step_whole(engine, &v.case, op, &mut obs);
             for e in expects {
                 if let Err(msg) = check(e, &obs) {
                     failures.push(format!(

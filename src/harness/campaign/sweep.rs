@@ -2,7 +2,7 @@
 //! one step at a time, for the report's figure and its check against the formula.
 
 use crate::harness::case::{u, Case, Op, DEFAULT_LIMIT};
-use crate::harness::engine::Engine;
+use crate::harness::engine::{step_whole, Engine};
 use crate::harness::observation::{Observation, Outcome};
 use crate::memory_gas_cost;
 
@@ -53,7 +53,7 @@ pub fn cost_sweep(engine: &mut dyn Engine, words: &[u64]) -> Sweep {
             offset: u(w * 32 - 1),
             value: 1,
         };
-        engine.step(&case, &op, &mut obs);
+        step_whole(engine, &case, &op, &mut obs);
         if obs.outcome != Outcome::Ok || obs.frame_sizes.first() != Some(&size) {
             return Sweep {
                 engine: engine.name(),

@@ -5,6 +5,6 @@ mod model;
 mod ours;
 mod revm;
 
-pub use model::{ModelBugs, ModelEngine};
+pub use model::{model_memory_cost, ModelBugs, ModelEngine};
 pub use ours::OursEngine;
 pub use revm::RevmEngine;

@@ -7,7 +7,7 @@
 //! a wrong engine is caught.
 
 use crate::harness::case::{child_gas, Case, Op, MAX_CALL_DEPTH};
-use crate::harness::engine::Engine;
+use crate::harness::engine::{Engine, FrameBytes};
 use crate::harness::observation::{Observation, Outcome, Output};
 use crate::{MemoryPricing, U256};
 
@@ -22,6 +22,9 @@ pub struct ModelBugs {
     /// When set, memory grown over bytes a finished child used shows those stale bytes
     /// instead of zeros.
     pub stale_child_bytes: bool,
+    /// When set, every MSTORE also changes one byte outside the word it stores: the root
+    /// frame's first byte (its last when the word covers the first), whatever frame runs it.
+    pub stray_write: bool,
 }
 
 impl Default for ModelBugs {
@@ -30,6 +33,7 @@ impl Default for ModelBugs {
             word: 32,
             quadratic_divisor: None,
             stale_child_bytes: false,
+            stray_write: false,
         }
     }
 }
@@ -59,9 +63,22 @@ pub struct ModelEngine {
     soft_outcome: Outcome,
     /// Finished frames, kept so that their buffers are reused (allocation is slow under ASan).
     spare: Vec<Frame>,
+    /// Bytes of every open frame together.
+    total: usize,
 }
 
 type Step<T> = Result<T, Outcome>;
+
+/// `C_mem(words) = word_cost·words + ⌊words²/quadratic_denominator⌋`, exact (Yellow Paper
+/// appendix H with `pricing`'s parameters): the reference model's memory cost, written from the
+/// rules, which the harness checks this crate's costs against (never against the crate's own
+/// formula). A zero denominator prices nothing but the linear term.
+pub fn model_memory_cost(pricing: MemoryPricing, words: u128) -> u128 {
+    let quadratic = (words * words)
+        .checked_div(pricing.quadratic_denominator as u128)
+        .unwrap_or(0);
+    pricing.word_cost as u128 * words + quadratic
+}
 
 /// A stack value as an offset or length: above 2^64 - 1 is an invalid operand.
 fn operand(v: U256) -> Step<u64> {
@@ -81,15 +98,14 @@ fn source(v: U256) -> u64 {
     }
 }
 
-/// `data[from .. from + len]` with zeros past the end of `data`.
-fn padded(data: &[u8], from: u64, len: usize) -> Vec<u8> {
-    let mut out = vec![0u8; len];
+/// Fills `out` with `data[from .. from + out.len()]`, zeros past the end of `data`.
+fn padded(out: &mut [u8], data: &[u8], from: u64) {
+    out.fill(0);
     if (from as u128) < data.len() as u128 {
         let available = &data[from as usize..];
-        let n = available.len().min(len);
+        let n = available.len().min(out.len());
         out[..n].copy_from_slice(&available[..n]);
     }
-    out
 }
 
 impl ModelEngine {
@@ -109,11 +125,10 @@ impl ModelEngine {
     /// `C_mem(words) = word_cost·words + ⌊words²/quadratic_denominator⌋` with the case's
     /// pricing (Yellow Paper appendix H, with its parameters), exact.
     fn cost(&self, words: u128) -> u128 {
-        let divisor = self
-            .bugs
-            .quadratic_divisor
-            .unwrap_or(self.pricing.quadratic_denominator as u128);
-        self.pricing.word_cost as u128 * words + words * words / divisor
+        match self.bugs.quadratic_divisor {
+            Some(divisor) => self.pricing.word_cost as u128 * words + words * words / divisor,
+            None => model_memory_cost(self.pricing, words),
+        }
     }
 
     fn frame(&mut self) -> &mut Frame {
@@ -133,10 +148,7 @@ impl ModelEngine {
         if new_words <= old_words {
             return Ok(0);
         }
-        let below: u128 = self.frames[..self.frames.len() - 1]
-            .iter()
-            .map(|f| f.memory.len() as u128)
-            .sum();
+        let below = (self.total - frame_len) as u128;
         if below + new_words * word > self.limit {
             return Err(Outcome::Limit);
         }
@@ -146,14 +158,17 @@ impl ModelEngine {
         }
         let cost = cost as u64;
         let new_len = (new_words * word) as usize;
-        let stale = self.bugs.stale_child_bytes;
-        let (grave_at, grave) = (self.graveyard.0, self.graveyard.1.clone());
         let base = below as usize;
-        let frame = self.frame();
+        let frame = self
+            .frames
+            .last_mut()
+            .expect("a frame is open while ops run");
         frame.gas -= cost;
         let old_len = frame.memory.len();
         frame.memory.resize(new_len, 0);
-        if stale {
+        self.total += new_len - old_len;
+        if self.bugs.stale_child_bytes {
+            let (grave_at, grave) = (self.graveyard.0, &self.graveyard.1);
             for (i, byte) in frame.memory.iter_mut().enumerate().skip(old_len) {
                 if let Some(b) = (base + i).checked_sub(grave_at).and_then(|p| grave.get(p)) {
                     *byte = *b;
@@ -170,6 +185,9 @@ impl ModelEngine {
                 let gas = self.expand(o, 32)?;
                 self.frame().memory[o as usize..o as usize + 32]
                     .copy_from_slice(&value.to_be_bytes::<32>());
+                if self.bugs.stray_write {
+                    self.stray_write(o as usize);
+                }
                 Ok(gas)
             }
             Op::MStore8 { offset, value } => {
@@ -198,9 +216,7 @@ impl ModelEngine {
                 let (dst, src) = (operand(dst)?, operand(src)?);
                 let gas = self.expand(dst.max(src), len)?;
                 let (dst, src, len) = (dst as usize, src as usize, len as usize);
-                let mem = &mut self.frame().memory;
-                let tmp = mem[src..src + len].to_vec();
-                mem[dst..dst + len].copy_from_slice(&tmp);
+                self.frame().memory.copy_within(src..src + len, dst);
                 Ok(gas)
             }
             Op::CallDataCopy {
@@ -208,8 +224,11 @@ impl ModelEngine {
                 data_offset,
                 len,
             } => {
-                let data = self.frame().calldata.clone();
-                self.copy_in(mem_offset, data_offset, len, &data)
+                // Taken out for the copy, and put back.
+                let data = core::mem::take(&mut self.frame().calldata);
+                let copied = self.copy_in(mem_offset, data_offset, len, &data);
+                self.frame().calldata = data;
+                copied
             }
             Op::CodeCopy {
                 mem_offset,
@@ -223,11 +242,13 @@ impl ModelEngine {
             } => {
                 let len = operand(len)?;
                 let from = source(data_offset);
-                let data = self.frame().return_data.clone();
-                if from as u128 + len as u128 > data.len() as u128 {
+                if from as u128 + len as u128 > self.frame().return_data.len() as u128 {
                     return Err(Outcome::ReturnDataOutOfBounds);
                 }
-                self.copy_in(mem_offset, data_offset, U256::from(len), &data)
+                let data = core::mem::take(&mut self.frame().return_data);
+                let copied = self.copy_in(mem_offset, data_offset, U256::from(len), &data);
+                self.frame().return_data = data;
+                copied
             }
             Op::Read { offset, len } => {
                 let (gas, bytes) = self.read(offset, len)?;
@@ -288,6 +309,24 @@ impl ModelEngine {
         }
     }
 
+    /// The stray-write bug: after an MSTORE at `offset` of the current frame, one byte of the
+    /// root frame outside the stored word changes.
+    fn stray_write(&mut self, offset: usize) {
+        let in_root = self.frames.len() == 1;
+        let root = &mut self.frames[0].memory;
+        let stored = |at: usize| in_root && (offset..offset + 32).contains(&at);
+        let at = if !stored(0) {
+            0
+        } else if root.len() > 32 && !stored(root.len() - 1) {
+            root.len() - 1
+        } else {
+            return;
+        };
+        if let Some(byte) = root.get_mut(at) {
+            *byte = byte.wrapping_add(1);
+        }
+    }
+
     fn copy_in(
         &mut self,
         mem_offset: U256,
@@ -301,8 +340,8 @@ impl ModelEngine {
         }
         let o = operand(mem_offset)?;
         let gas = self.expand(o, len)?;
-        let bytes = padded(data, source(data_offset), len as usize);
-        self.frame().memory[o as usize..o as usize + len as usize].copy_from_slice(&bytes);
+        let region = &mut self.frame().memory[o as usize..o as usize + len as usize];
+        padded(region, data, source(data_offset));
         Ok(gas)
     }
 
@@ -319,9 +358,12 @@ impl ModelEngine {
         ))
     }
 
-    /// Ends the current child frame; `output` is `Some` for RETURN/REVERT (gas goes back).
-    fn end_child(&mut self, output: Option<&[u8]>) {
+    /// Ends the current child frame, showing its memory in `obs`; `output` is `Some` for
+    /// RETURN/REVERT (gas goes back).
+    fn end_child(&mut self, output: Option<&[u8]>, obs: &mut Observation) {
         let child = self.frames.pop().expect("a child is open");
+        obs.set_ended_frame(&child.memory);
+        self.total -= child.memory.len();
         if self.bugs.stale_child_bytes {
             let base: usize = self.frames.iter().map(|f| f.memory.len()).sum();
             self.graveyard = (base, child.memory.clone());
@@ -354,6 +396,7 @@ impl Engine for ModelEngine {
         root.ret_offset = 0;
         root.ret_len = 0;
         self.frames.push(root);
+        self.total = 0;
         self.limit = case.limit as u128;
         self.pricing = case.pricing;
         self.ended = false;
@@ -377,7 +420,7 @@ impl Engine for ModelEngine {
                     self.ended = true;
                     obs.gas_remaining = self.frame().gas;
                 } else if let Output::Bytes(out) = &output {
-                    self.end_child(Some(out));
+                    self.end_child(Some(out), obs);
                 }
             }
             (Ok(charged), _) => {
@@ -391,7 +434,7 @@ impl Engine for ModelEngine {
                     self.ended = true;
                     self.frame().gas = 0;
                 } else {
-                    self.end_child(None);
+                    self.end_child(None, obs);
                 }
             }
         }
@@ -400,8 +443,18 @@ impl Engine for ModelEngine {
         if !self.ended {
             obs.gas_remaining = self.frame().gas;
         }
-        for f in &self.frames {
-            obs.push_frame(&f.memory);
-        }
+        obs.frames = self.frames.len();
+        obs.size = self.frames.last().map_or(0, |f| f.memory.len());
+        obs.total_size = self.total;
+    }
+
+    fn frame_sizes(&self, out: &mut Vec<usize>) {
+        out.extend(self.frames.iter().map(|f| f.memory.len()));
+    }
+
+    fn frame(&self, frame: usize) -> Option<FrameBytes<'_>> {
+        self.frames
+            .get(frame)
+            .map(|open| FrameBytes::Slice(&open.memory))
     }
 }

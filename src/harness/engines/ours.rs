@@ -1,14 +1,19 @@
 //! Adapter for this crate's [`Memory`]: the EVM semantics of each op composed from the
 //! memory's public API (stack-value conversion, gas-aware expansion, then the access), as an
 //! interpreter built on it would.
+//!
+//! Zero lengths go to the memory too, as an interpreter that does not special-case them would
+//! hand them over: with the offset saturated to `usize` (any offset, up to `usize::MAX`, since
+//! the EVM ignores the offset of an empty region). The EVM's rule is that such an access does
+//! nothing (no expansion, no gas, no failure); the other engines follow the rule by skipping
+//! the access, so the oracle compares what the memory did with it.
 
 use crate::harness::case::{child_gas, Case, Op, MAX_CALL_DEPTH};
-use crate::harness::engine::Engine;
+use crate::harness::engine::{Engine, FrameBytes, Reach};
 use crate::harness::observation::{Observation, Outcome, Output};
 use crate::{
     saturating_usize, to_usize, Checkpoint, GasMeter, Memory, MemoryConfig, MemoryError, U256,
 };
-
 /// A frame's gas, as a [`GasMeter`].
 struct Meter<'a>(&'a mut u64);
 
@@ -38,6 +43,9 @@ struct Frame {
     ret_offset: usize,
     ret_len: usize,
     checkpoint: Option<Checkpoint>,
+    /// Where the frame starts in `all_contexts()` (fixed while it is open: a caller cannot grow
+    /// while its child runs).
+    offset: usize,
 }
 
 /// Our memory, driven as an interpreter would.
@@ -47,8 +55,11 @@ pub struct OursEngine {
     frames: Vec<Frame>,
     /// Return-data buffers of finished frames, kept for reuse.
     spare: Vec<Vec<u8>>,
+    /// The output of the op running (RETURN's bytes are handed to the caller from here).
+    output: Vec<u8>,
     ended: bool,
     soft_outcome: Outcome,
+    reach: Reach,
 }
 
 impl Default for OursEngine {
@@ -71,6 +82,17 @@ fn operand(v: U256) -> Result<usize, Outcome> {
     to_usize(v).map_err(|_| Outcome::InvalidOperand)
 }
 
+/// A region `[offset, offset + len)` from the stack, as the EVM reads it: the length is
+/// converted first; a zero length keeps whatever offset was given, saturated (an empty region
+/// is valid anywhere), else the offset is converted.
+fn region(offset: U256, len: U256) -> Result<(usize, usize), Outcome> {
+    let len = operand(len)?;
+    if len == 0 {
+        return Ok((saturating_usize(offset), 0));
+    }
+    Ok((operand(offset)?, len))
+}
+
 impl OursEngine {
     /// An engine with an empty memory.
     pub fn new() -> Self {
@@ -78,12 +100,21 @@ impl OursEngine {
             memory: Memory::default(),
             frames: Vec::new(),
             spare: Vec::new(),
+            output: Vec::new(),
             ended: false,
             soft_outcome: Outcome::Ok,
+            reach: Reach::default(),
         }
     }
 
+    /// Counts a call into the memory with a zero length.
+    fn zero_length(&mut self, len: usize) {
+        self.reach.zero_length_calls += u64::from(len == 0);
+    }
+
+    /// Expands the current frame over a region with gas (a zero length too): the gas charged.
     fn expand(&mut self, offset: usize, len: usize) -> Result<u64, Outcome> {
+        self.zero_length(len);
         let frame = self.frames.last_mut().ok_or(Outcome::EngineError)?;
         self.memory
             .expand_with_gas(offset, len, &mut Meter(&mut frame.gas))
@@ -101,26 +132,14 @@ impl OursEngine {
         Ok(before - frame.gas)
     }
 
-    /// The EVM's rule for a region `[offset, offset + len)` from the stack: the length is
-    /// converted first, a zero length touches nothing (`None`), else the offset is converted.
-    fn region(offset: U256, len: U256) -> Result<Option<(usize, usize)>, Outcome> {
-        let len = operand(len)?;
-        if len == 0 {
-            return Ok(None);
-        }
-        Ok(Some((operand(offset)?, len)))
-    }
-
-    /// A [`region`](Self::region) expanded with gas: the offset, length and gas charged.
-    fn touch(&mut self, offset: U256, len: U256) -> Result<Option<(usize, usize, u64)>, Outcome> {
-        let Some((offset, len)) = Self::region(offset, len)? else {
-            return Ok(None);
-        };
+    /// A [`region`] expanded with gas: the offset, length and gas charged.
+    fn touch(&mut self, offset: U256, len: U256) -> Result<(usize, usize, u64), Outcome> {
+        let (offset, len) = region(offset, len)?;
         let gas = self.expand(offset, len)?;
-        Ok(Some((offset, len, gas)))
+        Ok((offset, len, gas))
     }
 
-    fn run(&mut self, case: &Case, op: &Op, output: &mut Output) -> Result<u64, Outcome> {
+    fn run(&mut self, case: &Case, op: &Op) -> Result<(u64, Output), Outcome> {
         let m = |r: Result<(), MemoryError>| r.map_err(outcome);
         match *op {
             // The word and byte opcodes, MCOPY, CALLDATACOPY, CODECOPY and the plain read go
@@ -129,11 +148,13 @@ impl OursEngine {
             // the plain access, so that both ways are compared.
             Op::MStore { offset, value } => {
                 let o = operand(offset)?;
-                self.charged(|mem, gas| mem.store_u256_with_gas(o, value, gas))
+                let gas = self.charged(|mem, gas| mem.store_u256_with_gas(o, value, gas))?;
+                Ok((gas, Output::None))
             }
             Op::MStore8 { offset, value } => {
                 let o = operand(offset)?;
-                self.charged(|mem, gas| mem.store_byte_with_gas(o, value, gas))
+                let gas = self.charged(|mem, gas| mem.store_byte_with_gas(o, value, gas))?;
+                Ok((gas, Output::None))
             }
             Op::MLoad { offset } => {
                 let o = operand(offset)?;
@@ -142,48 +163,48 @@ impl OursEngine {
                     word = mem.load_u256_with_gas(o, gas)?;
                     Ok(())
                 })?;
-                *output = Output::Word(word.to_be_bytes::<32>());
-                Ok(gas)
+                Ok((gas, Output::Word(word.to_be_bytes::<32>())))
             }
-            Op::MSize => {
-                *output = Output::Size(self.memory.size() as u64);
-                Ok(0)
-            }
+            Op::MSize => Ok((0, Output::Size(self.memory.size() as u64))),
             Op::MCopy { dst, src, len } => {
                 let len = operand(len)?;
-                if len == 0 {
-                    return Ok(0);
-                }
-                let (dst, src) = (operand(dst)?, operand(src)?);
-                self.charged(|mem, gas| mem.copy_with_gas(dst, src, len, gas))
+                let (dst, src) = if len == 0 {
+                    (saturating_usize(dst), saturating_usize(src))
+                } else {
+                    (operand(dst)?, operand(src)?)
+                };
+                self.zero_length(len);
+                let gas = self.charged(|mem, gas| mem.copy_with_gas(dst, src, len, gas))?;
+                Ok((gas, Output::None))
             }
             Op::CallDataCopy {
                 mem_offset,
                 data_offset,
                 len,
             } => {
-                let Some((o, len)) = Self::region(mem_offset, len)? else {
-                    return Ok(0);
-                };
+                let (o, len) = region(mem_offset, len)?;
                 let from = saturating_usize(data_offset);
                 let calldata = self.frames.last().ok_or(Outcome::EngineError)?.calldata;
-                self.charged(|mem, gas| match calldata {
+                self.zero_length(len);
+                let gas = self.charged(|mem, gas| match calldata {
                     Calldata::Case => mem.set_data_with_gas(o, from, len, &case.calldata, gas),
                     Calldata::Parent { offset, len: plen } => {
                         mem.set_data_from_parent_with_gas(o, from, len, offset, plen, gas)
                     }
-                })
+                })?;
+                Ok((gas, Output::None))
             }
             Op::CodeCopy {
                 mem_offset,
                 data_offset,
                 len,
             } => {
-                let Some((o, len)) = Self::region(mem_offset, len)? else {
-                    return Ok(0);
-                };
+                let (o, len) = region(mem_offset, len)?;
                 let from = saturating_usize(data_offset);
-                self.charged(|mem, gas| mem.set_data_with_gas(o, from, len, &case.code, gas))
+                self.zero_length(len);
+                let gas =
+                    self.charged(|mem, gas| mem.set_data_with_gas(o, from, len, &case.code, gas))?;
+                Ok((gas, Output::None))
             }
             Op::ReturnDataCopy {
                 mem_offset,
@@ -198,34 +219,31 @@ impl OursEngine {
                 {
                     return Err(Outcome::ReturnDataOutOfBounds);
                 }
-                let Some((o, len, gas)) = self.touch(mem_offset, len)? else {
-                    return Ok(0);
-                };
+                let (o, len, gas) = self.touch(mem_offset, len)?;
+                self.zero_length(len);
                 let frame = self.frames.last().ok_or(Outcome::EngineError)?;
                 m(self.memory.set_data(o, from, len, &frame.return_data))?;
-                Ok(gas)
+                Ok((gas, Output::None))
             }
             Op::Read { offset, len } => {
-                let Some((o, len)) = Self::region(offset, len)? else {
-                    *output = Output::Bytes(Vec::new());
-                    return Ok(0);
-                };
-                let mut bytes = Vec::new();
+                let (o, len) = region(offset, len)?;
+                self.zero_length(len);
+                let mut output = core::mem::take(&mut self.output);
+                output.clear();
                 let gas = self.charged(|mem, gas| {
-                    bytes = mem.slice_with_gas(o, len, gas)?.to_vec();
+                    output.extend_from_slice(mem.slice_with_gas(o, len, gas)?);
                     Ok(())
-                })?;
-                *output = Output::Bytes(bytes);
-                Ok(gas)
+                });
+                self.output = output;
+                Ok((gas?, Output::None))
             }
             Op::Return { offset, len } | Op::Revert { offset, len } => {
-                let Some((o, len, gas)) = self.touch(offset, len)? else {
-                    *output = Output::Bytes(Vec::new());
-                    return Ok(0);
-                };
+                let (o, len, gas) = self.touch(offset, len)?;
+                self.zero_length(len);
                 let bytes = self.memory.slice(o, len).map_err(outcome)?;
-                *output = Output::Bytes(bytes.to_vec());
-                Ok(gas)
+                self.output.clear();
+                self.output.extend_from_slice(bytes);
+                Ok((gas, Output::None))
             }
             Op::Call {
                 args_offset,
@@ -234,16 +252,17 @@ impl OursEngine {
                 ret_len,
                 gas: requested,
             } => {
-                // The argument region, then the return region; zero-length ones are (0, 0).
-                let args = self.touch(args_offset, args_len)?.unwrap_or_default();
-                let ret = self.touch(ret_offset, ret_len)?.unwrap_or_default();
+                // The argument region, then the return region.
+                let args = self.touch(args_offset, args_len)?;
+                let ret = self.touch(ret_offset, ret_len)?;
                 let charged = args.2 + ret.2;
                 let depth = self.memory.depth();
+                let offset = self.memory.all_contexts().len();
                 let caller = self.frames.last_mut().ok_or(Outcome::EngineError)?;
                 caller.return_data.clear();
                 if depth >= MAX_CALL_DEPTH {
                     self.soft_outcome = Outcome::CallDepth;
-                    return Ok(charged);
+                    return Ok((charged, Output::None));
                 }
                 let gas = child_gas(requested, caller.gas);
                 let checkpoint = self.memory.enter_child().map_err(outcome)?;
@@ -260,23 +279,31 @@ impl OursEngine {
                     ret_offset: ret.0,
                     ret_len: ret.1,
                     checkpoint: Some(checkpoint),
+                    offset,
                 });
-                Ok(charged)
+                Ok((charged, Output::None))
             }
             Op::Halt => Err(Outcome::Halted),
         }
     }
 
-    /// Ends the current child; `returned` is the output region for RETURN/REVERT.
-    fn end_child(&mut self, returned: Option<(usize, usize, &[u8])>) -> Result<(), Outcome> {
+    /// Ends the current child, showing its memory in `obs`; `returned` is the output region for
+    /// RETURN/REVERT (its bytes are in `self.output`).
+    fn end_child(
+        &mut self,
+        returned: Option<(usize, usize)>,
+        obs: &mut Observation,
+    ) -> Result<(), Outcome> {
+        obs.set_ended_frame(self.memory.as_slice());
         let child = self.frames.pop().ok_or(Outcome::EngineError)?;
         let checkpoint = child.checkpoint.ok_or(Outcome::EngineError)?;
         let caller = self.frames.last_mut().ok_or(Outcome::EngineError)?;
         caller.return_data.clear();
         match returned {
-            Some((offset, len, bytes)) => {
-                caller.return_data.extend_from_slice(bytes);
+            Some((offset, len)) => {
+                caller.return_data.extend_from_slice(&self.output);
                 caller.gas += child.gas;
+                self.reach.zero_length_calls += u64::from(len == 0 || child.ret_len == 0);
                 self.memory
                     .exit_child_with_return(
                         checkpoint,
@@ -300,8 +327,13 @@ impl Engine for OursEngine {
     }
 
     fn begin(&mut self, case: &Case) {
-        let buffer = core::mem::take(&mut self.memory).into_buffer();
-        let config = MemoryConfig::with_limit(case.limit).with_pricing(case.pricing);
+        let mut buffer = core::mem::take(&mut self.memory).into_buffer();
+        let mut config = MemoryConfig::with_limit(case.limit).with_pricing(case.pricing);
+        if let Some(capacity) = case.capacity.reserve(case.limit) {
+            // A fresh allocation of the case's choosing.
+            buffer = Vec::new();
+            config.initial_capacity = capacity;
+        }
         self.memory = Memory::with_buffer(buffer, config).unwrap_or_default();
         while let Some(f) = self.frames.pop() {
             self.spare.push(f.return_data);
@@ -315,61 +347,86 @@ impl Engine for OursEngine {
             ret_offset: 0,
             ret_len: 0,
             checkpoint: None,
+            offset: 0,
         });
         self.ended = false;
+        self.reach = Reach::default();
     }
 
     fn step(&mut self, case: &Case, op: &Op, obs: &mut Observation) {
         obs.clear();
-        let mut output = Output::None;
-        let result = self.run(case, op, &mut output);
         let is_root = self.frames.len() == 1;
+        let buffer_before = self.memory.all_contexts().as_ptr();
+        let result = self.run(case, op);
+        if !is_root && self.memory.all_contexts().as_ptr() != buffer_before {
+            self.reach.child_reallocations += 1;
+        }
         match result {
-            Ok(charged) => {
+            Ok((charged, output)) => {
                 obs.gas_charged = charged;
                 obs.outcome = core::mem::take(&mut self.soft_outcome);
-                if let Op::Return { offset, len } | Op::Revert { offset, len } = *op {
-                    obs.outcome = if matches!(op, Op::Return { .. }) {
-                        Outcome::Returned
-                    } else {
-                        Outcome::Reverted
-                    };
-                    if is_root {
-                        self.ended = true;
-                        obs.gas_remaining = self.frames[0].gas;
-                    } else {
-                        // Operands were validated by `run`; a zero length returns nothing.
-                        let (o, l) = match to_usize(len) {
-                            Ok(0) | Err(_) => (0, 0),
-                            Ok(l) => (to_usize(offset).unwrap_or(0), l),
+                obs.output = output;
+                match *op {
+                    Op::Read { .. } => obs.set_output_bytes(&self.output),
+                    Op::Return { offset, len } | Op::Revert { offset, len } => {
+                        obs.set_output_bytes(&self.output);
+                        obs.outcome = if matches!(op, Op::Return { .. }) {
+                            Outcome::Returned
+                        } else {
+                            Outcome::Reverted
                         };
-                        let bytes = match &output {
-                            Output::Bytes(b) => b.clone(),
-                            _ => Vec::new(),
-                        };
-                        if let Err(e) = self.end_child(Some((o, l, &bytes))) {
-                            obs.outcome = e;
+                        if is_root {
+                            self.ended = true;
+                            obs.gas_remaining = self.frames[0].gas;
+                        } else {
+                            // Operands were validated by `run`.
+                            let returned = region(offset, len).unwrap_or_default();
+                            if let Err(e) = self.end_child(Some(returned), obs) {
+                                obs.outcome = e;
+                            }
                         }
                     }
+                    _ => {}
                 }
             }
             Err(e) => {
                 obs.outcome = e;
-                output = Output::None;
                 if is_root {
                     self.ended = true;
                     self.frames[0].gas = 0;
-                } else if let Err(e) = self.end_child(None) {
+                } else if let Err(e) = self.end_child(None, obs) {
                     obs.outcome = e;
                 }
             }
         }
-        obs.output = output;
         obs.ended = self.ended;
         if !self.ended {
             obs.gas_remaining = self.frames.last().map_or(0, |f| f.gas);
         }
-        obs.memory.extend_from_slice(self.memory.all_contexts());
-        obs.frame_sizes.extend(self.memory.context_sizes());
+        obs.frames = self.memory.depth() + 1;
+        obs.size = self.memory.size();
+        obs.total_size = self.memory.all_contexts().len();
+    }
+
+    fn frame_sizes(&self, out: &mut Vec<usize>) {
+        out.extend(self.memory.context_sizes());
+    }
+
+    fn frame(&self, frame: usize) -> Option<FrameBytes<'_>> {
+        let current = self.memory.depth();
+        if frame == current {
+            return Some(FrameBytes::Slice(self.memory.as_slice()));
+        }
+        let open = self.frames.get(frame).filter(|_| frame < current)?;
+        let all = self.memory.all_contexts();
+        let end = self
+            .frames
+            .get(frame + 1)
+            .map_or(all.len(), |next| next.offset);
+        Some(FrameBytes::Slice(&all[open.offset..end]))
+    }
+
+    fn reach(&self) -> Reach {
+        self.reach
     }
 }

@@ -10,7 +10,7 @@
 //! keeps debug assertions on for revm-interpreter, where its out-of-bounds paths would
 //! otherwise be undefined behaviour.
 
-use std::cell::RefCell;
+use std::cell::{Ref, RefCell};
 use std::ops::Range;
 use std::rc::Rc;
 
@@ -20,7 +20,7 @@ use revm_interpreter::interpreter_types::MemoryTr;
 use revm_interpreter::{Gas, InstructionResult, SharedMemory};
 
 use crate::harness::case::{child_gas, Case, Op, MAX_CALL_DEPTH};
-use crate::harness::engine::Engine;
+use crate::harness::engine::{Engine, FrameBytes};
 use crate::harness::observation::{Observation, Outcome, Output};
 use crate::U256;
 
@@ -47,6 +47,8 @@ pub struct RevmEngine {
     buffer: Rc<RefCell<Vec<u8>>>,
     params: GasParams,
     frames: Vec<Frame>,
+    /// The bytes the op running read (a read's, RETURN's or REVERT's output).
+    output: Vec<u8>,
     ended: bool,
     soft_outcome: Outcome,
 }
@@ -89,6 +91,7 @@ impl RevmEngine {
             buffer: Rc::new(RefCell::new(Vec::with_capacity(4096))),
             params: GasParams::default(),
             frames: Vec::new(),
+            output: Vec::new(),
             ended: false,
             soft_outcome: Outcome::Ok,
         }
@@ -206,12 +209,18 @@ impl RevmEngine {
                 Ok(gas)
             }
             Op::Read { offset, len } | Op::Return { offset, len } | Op::Revert { offset, len } => {
-                let Some((o, len, gas)) = self.touch(offset, len)? else {
-                    *output = Output::Bytes(Vec::new());
-                    return Ok(0);
-                };
-                *output = Output::Bytes(self.frame()?.memory.slice_len(o, len).to_vec());
-                Ok(gas)
+                let mut bytes = core::mem::take(&mut self.output);
+                bytes.clear();
+                let read = self.touch(offset, len).and_then(|region| {
+                    let Some((o, len, gas)) = region else {
+                        return Ok(0);
+                    };
+                    bytes.extend_from_slice(&self.frame()?.memory.slice_len(o, len));
+                    Ok(gas)
+                });
+                self.output = bytes;
+                *output = Output::Bytes(Vec::new());
+                read
             }
             Op::Call {
                 args_offset,
@@ -267,14 +276,17 @@ impl RevmEngine {
         }
     }
 
-    /// Ends the current child; `output` is `Some` for RETURN/REVERT (revm's frame return:
-    /// unused gas back, `min(ret_len, output)` bytes into the caller's return region).
-    fn end_child(&mut self, output: Option<&[u8]>) -> Result<(), Outcome> {
+    /// Ends the current child, showing its memory in `obs`; `returned` is `true` for
+    /// RETURN/REVERT, whose output is in `self.output` (revm's frame return: unused gas back,
+    /// `min(ret_len, output)` bytes into the caller's return region).
+    fn end_child(&mut self, returned: bool, obs: &mut Observation) -> Result<(), Outcome> {
+        obs.set_ended_frame(&self.frame()?.memory.context_memory());
         let child = self.frames.pop().ok_or(Outcome::EngineError)?;
-        let caller = self.frame()?;
+        let caller = self.frames.last_mut().ok_or(Outcome::EngineError)?;
         caller.memory.free_child_context();
         caller.return_data.clear();
-        if let Some(out) = output {
+        if returned {
+            let out = &self.output;
             caller.gas.erase_cost(child.gas.remaining());
             caller.return_data.extend_from_slice(out);
             let n = child.ret_range.len().min(out.len());
@@ -306,7 +318,13 @@ impl Engine for RevmEngine {
             self.params.override_gas(memory_costs);
         }
         self.frames.clear();
-        self.buffer.borrow_mut().clear();
+        {
+            let mut buffer = self.buffer.borrow_mut();
+            match case.capacity.reserve(case.limit) {
+                Some(capacity) => *buffer = Vec::with_capacity(capacity),
+                None => buffer.clear(),
+            }
+        }
         let mut memory = SharedMemory::new_with_buffer(self.buffer.clone());
         memory.set_memory_limit(case.limit);
         self.frames.push(Frame {
@@ -328,6 +346,11 @@ impl Engine for RevmEngine {
             Ok(charged) => {
                 obs.gas_charged = charged;
                 obs.outcome = core::mem::take(&mut self.soft_outcome);
+                if let Output::Bytes(_) = output {
+                    obs.set_output_bytes(&self.output);
+                } else {
+                    obs.output = output;
+                }
                 if matches!(op, Op::Return { .. } | Op::Revert { .. }) {
                     obs.outcome = if matches!(op, Op::Return { .. }) {
                         Outcome::Returned
@@ -337,43 +360,48 @@ impl Engine for RevmEngine {
                     if is_root {
                         self.ended = true;
                         obs.gas_remaining = self.frames[0].gas.remaining();
-                    } else {
-                        let bytes = match &output {
-                            Output::Bytes(b) => b.clone(),
-                            _ => Vec::new(),
-                        };
-                        if let Err(e) = self.end_child(Some(&bytes)) {
-                            obs.outcome = e;
-                        }
+                    } else if let Err(e) = self.end_child(true, obs) {
+                        obs.outcome = e;
                     }
                 }
             }
             Err(e) => {
                 obs.outcome = e;
-                output = Output::None;
                 if is_root {
                     self.ended = true;
                     self.frames[0].gas.spend_all();
-                } else if let Err(e) = self.end_child(None) {
+                } else if let Err(e) = self.end_child(false, obs) {
                     obs.outcome = e;
                 }
             }
         }
-        obs.output = output;
         obs.ended = self.ended;
         if !self.ended {
             obs.gas_remaining = self.frames.last().map_or(0, |f| f.gas.remaining());
         }
         let total = self.buffer.borrow().len();
-        let offsets: Vec<usize> = self
-            .frames
-            .iter()
-            .map(|f| f.memory.local_memory_offset())
-            .chain([total])
-            .collect();
-        for w in offsets.windows(2) {
-            obs.frame_sizes.push(w[1] - w[0]);
-        }
-        obs.memory.extend_from_slice(&self.buffer.borrow());
+        obs.frames = self.frames.len();
+        obs.size = total
+            - self
+                .frames
+                .last()
+                .map_or(0, |f| f.memory.local_memory_offset());
+        obs.total_size = total;
+    }
+
+    fn frame_sizes(&self, out: &mut Vec<usize>) {
+        let total = self.buffer.borrow().len();
+        let offsets = self.frames.iter().map(|f| f.memory.local_memory_offset());
+        let ends = offsets.clone().skip(1).chain([total]);
+        out.extend(offsets.zip(ends).map(|(start, end)| end - start));
+    }
+
+    fn frame(&self, frame: usize) -> Option<FrameBytes<'_>> {
+        let open = self.frames.get(frame)?;
+        let start = open.memory.local_memory_offset();
+        let next = self.frames.get(frame + 1);
+        let buffer = self.buffer.borrow();
+        let end = next.map_or(buffer.len(), |next| next.memory.local_memory_offset());
+        Some(FrameBytes::Cell(Ref::map(buffer, |b| &b[start..end])))
     }
 }

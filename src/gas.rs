@@ -109,7 +109,12 @@ impl MemoryPricing {
     }
 
     /// Gas to grow a memory from `old_size` to `new_size` bytes (each rounded up to whole
-    /// words); zero when the new size is not larger.
+    /// words), saturating at `u64::MAX`; zero when the new size is not larger.
+    ///
+    /// The difference is taken exactly, not between the two saturated totals: growing by a
+    /// word between two sizes whose totals are both above `u64::MAX` still costs what that word
+    /// costs. A zero denominator (which [`validate`](Self::validate) rejects) prices the first
+    /// growth at `u64::MAX` and any later one at nothing, as its totals do.
     #[inline]
     pub const fn expansion_cost(&self, old_size: u64, new_size: u64) -> u64 {
         let old_words = num_words(old_size);
@@ -117,8 +122,20 @@ impl MemoryPricing {
         if new_words <= old_words {
             return 0;
         }
-        self.memory_cost(new_words)
-            .saturating_sub(self.memory_cost(old_words))
+        if self.quadratic_denominator == 0 {
+            return self
+                .memory_cost(new_words)
+                .saturating_sub(self.memory_cost(old_words));
+        }
+        let (old, new) = (old_words as u128, new_words as u128);
+        let denominator = self.quadratic_denominator as u128;
+        // Each term is below 2^128 (`new < 2^64`, `word_cost < 2^64`); their sum may not be.
+        let linear = self.word_cost as u128 * (new - old);
+        let quadratic = new * new / denominator - old * old / denominator;
+        match linear.checked_add(quadratic) {
+            Some(cost) if cost <= u64::MAX as u128 => cost as u64,
+            _ => u64::MAX,
+        }
     }
 }
 
@@ -372,6 +389,14 @@ mod tests {
         assert_eq!(max.memory_cost(u64::MAX), u64::MAX);
         assert_eq!(max.expansion_cost(0, u64::MAX), u64::MAX);
         assert_eq!(max.expansion_cost(u64::MAX, u64::MAX), 0);
+        // Between two sizes whose totals are both past u64::MAX, one word's cost, exactly.
+        let words: u64 = 1 << 40;
+        let exact = 3 + (words as u128).pow(2) / 512 - ((words - 1) as u128).pow(2) / 512;
+        assert!(MemoryPricing::MAINNET.memory_cost(words - 1) == u64::MAX);
+        assert_eq!(
+            expansion_gas_cost((words - 1) * 32, words * 32) as u128,
+            exact
+        );
         let free = MemoryPricing {
             word_cost: 0,
             quadratic_denominator: u64::MAX,

@@ -16,8 +16,14 @@
 use core::ffi::{c_int, CStr};
 use core::ptr::{self, NonNull};
 
+use std::ops::Range;
+
 use crate::ffi::*;
-use crate::{Checkpoint, Gas, GasMeter, Memory, MemoryConfig, MemoryError, MAX_MEMORY_LIMIT};
+use crate::harness::engine::clip;
+use crate::harness::engines::model_memory_cost;
+use crate::{
+    Checkpoint, Gas, GasMeter, Memory, MemoryConfig, MemoryError, MemoryPricing, MAX_MEMORY_LIMIT,
+};
 
 /// Every status, in discriminant order (the C API's own list is private: this one is written
 /// out again, so that a status the C API forgets to name is caught).
@@ -47,12 +53,40 @@ pub fn drive_c_api(data: &[u8]) {
         return;
     };
     tally(|t| t.handles += 1);
+    let mut steps = 0;
     while !input.is_empty() {
+        steps += 1;
+        // A context may end (an exit from a child, a reset): compare it while it is there.
+        let ends = match input.peek() % 20 {
+            12 | 13 => driver.model.depth() > 0,
+            16 => true,
+            _ => false,
+        };
+        if ends {
+            driver.check_state(true);
+        }
+        let (size, depth) = (driver.model.size(), driver.model.depth());
+        driver.touched.clear();
         driver.step(&mut input);
-        driver.check_state();
+        if driver.model.depth() == depth && driver.model.size() > size {
+            driver.touched.push(size..driver.model.size());
+        }
+        driver.check_state(ends || steps % FULL_CHECK_EVERY == 0);
     }
+    driver.check_state(true);
     driver.destroy();
 }
+
+/// `true` when every byte of `buf` is still [`SENTINEL`] (compared a block at a time).
+fn untouched(buf: &[u8]) -> bool {
+    const BLOCK: [u8; 4096] = [SENTINEL; 4096];
+    buf.chunks(BLOCK.len())
+        .all(|chunk| chunk == &BLOCK[..chunk.len()])
+}
+
+/// Every how many calls the driver reads the whole current context back (it also does before a
+/// context may end and at the end); after the others, only the bytes the call could change.
+const FULL_CHECK_EVERY: usize = 64;
 
 /// What the driver exercised on this thread since the last [`take_tally`]: to check that a
 /// corpus reaches every status and operation.
@@ -67,20 +101,16 @@ pub struct Tally {
 }
 
 thread_local! {
-    static TALLY: core::cell::Cell<Tally> = core::cell::Cell::new(Tally::default());
+    static TALLY: core::cell::RefCell<Tally> = core::cell::RefCell::new(Tally::default());
 }
 
 fn tally(f: impl FnOnce(&mut Tally)) {
-    TALLY.with(|cell| {
-        let mut t = cell.get();
-        f(&mut t);
-        cell.set(t);
-    });
+    TALLY.with_borrow_mut(f);
 }
 
 /// Returns this thread's tally and resets it.
 pub fn take_tally() -> Tally {
-    TALLY.with(|cell| cell.take())
+    TALLY.with_borrow_mut(core::mem::take)
 }
 
 /// Reads the fuzz input; past its end every read gives zero.
@@ -95,9 +125,14 @@ impl Input<'_> {
     }
 
     fn byte(&mut self) -> u8 {
-        let b = self.data.get(self.pos).copied().unwrap_or(0);
+        let b = self.peek();
         self.pos += 1;
         b
+    }
+
+    /// The next byte, not consumed.
+    fn peek(&self) -> u8 {
+        self.data.get(self.pos).copied().unwrap_or(0)
     }
 
     fn u16(&mut self) -> u16 {
@@ -166,12 +201,22 @@ impl Input<'_> {
         }
     }
 
-    /// Bytes for a caller buffer of `len` bytes.
+    /// Bytes for a caller buffer of `len` bytes: `seed + 31·i` (mod 256) for a seed from the
+    /// input, built a period (256 bytes) at a time.
     fn bytes(&mut self, len: usize) -> Vec<u8> {
         let seed = self.byte();
-        (0..len)
-            .map(|i| seed.wrapping_add((i as u8).wrapping_mul(31)))
-            .collect()
+        let mut period = [0u8; 256];
+        let mut value = seed;
+        for byte in &mut period {
+            *byte = value;
+            value = value.wrapping_add(31);
+        }
+        let mut out = Vec::with_capacity(len);
+        while out.len() < len {
+            let n = (len - out.len()).min(256);
+            out.extend_from_slice(&period[..n]);
+        }
+        out
     }
 }
 
@@ -293,6 +338,12 @@ struct Driver {
     checkpoints: Vec<(EvmMemoryCheckpoint, Checkpoint)>,
     /// Indices into `checkpoints` of the open child contexts, innermost last.
     open: Vec<usize>,
+    /// What the current call may have changed of the current context.
+    touched: Vec<Range<usize>>,
+    /// Bytes read back through the C API.
+    scratch: Vec<u8>,
+    /// The caller buffer of `copy_out` and `read_parent`.
+    read_buf: Vec<u8>,
 }
 
 fn check(got: EvmMemoryStatus, expected: EvmMemoryStatus, what: &str) {
@@ -371,14 +422,17 @@ impl Driver {
         check(status, EvmMemoryStatus::Ok, "enter_child(other)");
         let mut other_model = Memory::new(default.into()).expect("valid config");
         let foreign_model = other_model.enter_child().expect("enter");
-        let driver = Self {
+        let mut driver = Self {
             handle,
             model,
             other,
             checkpoints: vec![(foreign, foreign_model)],
             open: Vec::new(),
+            touched: Vec::new(),
+            scratch: Vec::new(),
+            read_buf: Vec::new(),
         };
-        driver.check_state();
+        driver.check_state(true);
         Some(driver)
     }
 
@@ -403,8 +457,10 @@ impl Driver {
         }
     }
 
-    /// Reads the handle's whole state back through the C API and compares it with the model.
-    fn check_state(&self) {
+    /// Reads the handle's state back through the C API and compares it with the model: size,
+    /// depth and cached cost (against the reference model's formula), and the bytes of the
+    /// current context the call may have changed — all of them when `whole`.
+    fn check_state(&mut self, whole: bool) {
         let h = self.handle;
         let (mut size, mut depth, mut cost) = (usize::MAX, usize::MAX, u64::MAX);
         // SAFETY: `h` is a live handle; every out-pointer is valid.
@@ -424,18 +480,33 @@ impl Driver {
         assert_eq!(size % 32, 0, "size {size} is not a multiple of 32");
         assert_eq!(size, self.model.size(), "size");
         assert_eq!(depth, self.model.depth(), "depth");
-        assert_eq!(cost, self.model.memory_cost(), "cached cost");
+        assert_eq!(
+            cost as u128,
+            model_memory_cost(MemoryPricing::MAINNET, (size / 32) as u128),
+            "cached cost"
+        );
         // The handle's own checkpoint stack matches its memory's depth: a debug assertion in
         // every call on the handle (this driver runs with debug assertions on).
         assert_eq!(self.open.len(), depth, "driver's open checkpoints");
-        let mut bytes = vec![SENTINEL; size];
-        // SAFETY: `bytes` is valid for `size` bytes.
-        let status = unsafe { evm_memory_copy_out(h, 0, bytes.as_mut_ptr(), size) };
-        check(status, EvmMemoryStatus::Ok, "copy_out(whole context)");
-        assert!(
-            bytes == self.model.as_slice(),
-            "contents differ from the model's"
-        );
+        if whole {
+            self.touched.clear();
+            self.touched.push(0..size);
+        }
+        for range in &self.touched {
+            let range = clip(range.clone(), size);
+            if self.scratch.len() < range.len() {
+                self.scratch.resize(range.len(), 0);
+            }
+            let scratch = &mut self.scratch[..range.len()];
+            // SAFETY: `scratch` is valid for `range.len()` bytes.
+            let status =
+                unsafe { evm_memory_copy_out(h, range.start, scratch.as_mut_ptr(), range.len()) };
+            check(status, EvmMemoryStatus::Ok, "copy_out(context bytes)");
+            assert!(
+                *scratch == self.model.as_slice()[range.clone()],
+                "bytes {range:?} differ from the model's"
+            );
+        }
     }
 
     /// The checkpoint to exit with, and the model's own for it if it was ever issued.
@@ -528,6 +599,7 @@ impl Driver {
             }
             4 => {
                 let offset = input.offset(size);
+                self.touched.push(offset..offset.saturating_add(32));
                 let pointer = WordPtr::decode(input);
                 let mut word = [0u8; 32];
                 word.copy_from_slice(&input.bytes(32));
@@ -560,6 +632,7 @@ impl Driver {
             }
             6 => {
                 let (offset, value) = (input.offset(size), input.byte());
+                self.touched.push(offset..offset.saturating_add(1));
                 let expected = status_of(&self.model.store_byte(offset, value));
                 // SAFETY: `h` is a live handle.
                 let got = unsafe { evm_memory_store_byte(h, offset, value) };
@@ -571,6 +644,7 @@ impl Driver {
                 let len = input.len().min(1 << 16);
                 let mut data = input.bytes(len);
                 let (p, n) = kind.raw(&mut data, input);
+                self.touched.push(offset..offset.saturating_add(n));
                 let expected = kind.precheck().unwrap_or_else(|| {
                     status_of(&self.model.copy_from_slice(offset, kind.data(&data)))
                 });
@@ -583,6 +657,8 @@ impl Driver {
             9 => {
                 let (memory_offset, data_offset) = (input.offset(size), input.data_offset());
                 let len = input.len();
+                self.touched
+                    .push(memory_offset..memory_offset.saturating_add(len));
                 let kind = BufKind::decode(input);
                 let data_len = input.len().min(1 << 16);
                 let mut data = input.bytes(data_len);
@@ -601,6 +677,7 @@ impl Driver {
             }
             10 => {
                 let (dst, src, len) = (input.offset(size), input.offset(size), input.len());
+                self.touched.push(dst..dst.saturating_add(len));
                 let expected = status_of(&self.model.copy(dst, src, len));
                 // SAFETY: `h` is a live handle.
                 let got = unsafe { evm_memory_mcopy(h, dst, src, len) };
@@ -625,6 +702,9 @@ impl Driver {
                 let (checkpoint, model_cp) = self.pick_checkpoint(input);
                 let ret = (input.offset(size), input.len());
                 let dst = (input.offset(size), input.len());
+                // In the parent, current once the child exits.
+                self.touched
+                    .push(dst.0..dst.0.saturating_add(ret.1.min(dst.1)));
                 let null = input.one_in(4);
                 let mut copied = usize::MAX;
                 let copied_ptr: *mut usize = if null { ptr::null_mut() } else { &mut copied };
@@ -653,6 +733,8 @@ impl Driver {
             15 => {
                 let (memory_offset, data_offset, len) =
                     (input.offset(size), input.data_offset(), input.len());
+                self.touched
+                    .push(memory_offset..memory_offset.saturating_add(len));
                 let (parent_offset, parent_len) = (input.offset(size), input.len());
                 let expected = status_of(&self.model.set_data_from_parent(
                     memory_offset,
@@ -785,8 +867,13 @@ impl Driver {
             _ => input.len(),
         }
         .min(1 << 17);
-        let mut buf = vec![SENTINEL; len];
-        let (p, n) = kind.raw(&mut buf, input);
+        // The buffer is all SENTINEL between calls: bytes a read wrote are put back after it.
+        let mut all = core::mem::take(&mut self.read_buf);
+        if all.len() < len {
+            all.resize(len, SENTINEL);
+        }
+        let buf = &mut all[..len];
+        let (p, n) = kind.raw(buf, input);
         let expected = match kind.precheck() {
             Some(status) => Err(status),
             None if parent => self.model.parent_slice(offset, n).map_err(Into::into),
@@ -804,9 +891,13 @@ impl Driver {
         let what = if parent { "read_parent" } else { "copy_out" };
         check(got, expected.err().unwrap_or(EvmMemoryStatus::Ok), what);
         match expected {
-            Ok(bytes) if kind == BufKind::Valid => assert!(buf == bytes, "{what}: bytes"),
-            _ => assert!(buf.iter().all(|&b| b == SENTINEL), "{what}: wrote on error"),
+            Ok(bytes) if kind == BufKind::Valid => {
+                assert!(*buf == *bytes, "{what}: bytes");
+                buf.fill(SENTINEL);
+            }
+            _ => assert!(untouched(buf), "{what}: wrote on error"),
         }
+        self.read_buf = all;
     }
 }
 
@@ -849,6 +940,17 @@ fn check_null_handle(input: &mut Input<'_>) {
     assert_eq!((size, value), (0, 0), "NULL handle: out-pointer written");
 }
 
+/// Mainnet's memory cost of `words` words by the reference model's formula, exact (in `u128`:
+/// `(2^64 - 1)²/512 + 3·(2^64 - 1)` fits).
+fn model_cost(words: u128) -> u128 {
+    model_memory_cost(MemoryPricing::MAINNET, words)
+}
+
+/// `value`, or `u64::MAX` when it does not fit (what the C API's gas functions give).
+fn saturated(value: u128) -> u64 {
+    u64::try_from(value).unwrap_or(u64::MAX)
+}
+
 /// The functions without a handle: gas formulas, default config and status messages.
 fn check_free_functions(input: &mut Input<'_>) {
     let (words, old, new) = (input.u64(), input.u64(), input.u64());
@@ -860,14 +962,12 @@ fn check_free_functions(input: &mut Input<'_>) {
             EvmMemoryStatus::Ok,
             "gas_cost",
         );
-        assert_eq!(out, crate::memory_gas_cost(words), "memory_gas_cost");
+        assert_eq!(out, saturated(model_cost(words as u128)), "memory_gas_cost");
         let status = evm_memory_expansion_gas_cost(old, new, &mut out);
         check(status, EvmMemoryStatus::Ok, "expansion_gas_cost");
-        assert_eq!(
-            out,
-            crate::expansion_gas_cost(old, new),
-            "expansion_gas_cost"
-        );
+        let (old_words, new_words) = (old.div_ceil(32) as u128, new.div_ceil(32) as u128);
+        let expansion = model_cost(new_words).saturating_sub(model_cost(old_words));
+        assert_eq!(out, saturated(expansion), "expansion_gas_cost");
         let status = evm_memory_memory_gas_cost(words, ptr::null_mut());
         check(
             status,

@@ -1,10 +1,16 @@
 //! The raw-input driver: unstructured bytes drive this crate's [`Memory`] alone through every
 //! public call — including misuse (stale and foreign checkpoints, exits at the root, absurd
 //! offsets) — and check invariants after each: no panic, every error one the documentation
-//! allows, nothing changed by a failed call, the size a multiple of 32, and every byte equal to
-//! a plain shadow copy (so bytes past the last write are zero).
+//! allows, nothing changed by a failed call, the size a multiple of 32, the cached cost the
+//! reference model's formula, and every byte equal to a plain shadow copy (so bytes past the
+//! last write are zero). Bytes are compared where a call could have changed them after every
+//! call, and in full every 64 calls, before a context exits, after a reset and at the end.
 
-use crate::{Checkpoint, Gas, GasMeter, Memory, MemoryConfig, MemoryError};
+use std::ops::Range;
+
+use crate::harness::engine::clip;
+use crate::harness::engines::model_memory_cost;
+use crate::{Checkpoint, Gas, GasMeter, Memory, MemoryConfig, MemoryError, MemoryPricing};
 
 struct Bytes<'a>(&'a [u8]);
 
@@ -40,6 +46,8 @@ impl Bytes<'_> {
 /// The shadow: one plain `Vec` per open context.
 struct Shadow {
     contexts: Vec<Vec<u8>>,
+    /// Bytes of every open context together.
+    total: usize,
 }
 
 impl Shadow {
@@ -51,32 +59,120 @@ impl Shadow {
         let size = end.div_ceil(32) * 32;
         let top = self.top();
         if size > top.len() {
+            let grown = size - top.len();
             top.resize(size, 0);
+            self.total += grown;
+        }
+    }
+
+    fn push(&mut self) {
+        self.contexts.push(Vec::new());
+    }
+
+    fn pop(&mut self) -> Vec<u8> {
+        let child = self.contexts.pop().expect("child");
+        self.total -= child.len();
+        child
+    }
+
+    fn reset(&mut self) {
+        self.contexts = vec![Vec::new()];
+        self.total = 0;
+    }
+}
+
+/// The memory's cached cost of a context of `size` bytes, by the reference model's formula
+/// (mainnet's pricing, exact), not by this crate's own.
+fn model_cost(size: usize) -> u128 {
+    model_memory_cost(MemoryPricing::MAINNET, (size / 32) as u128)
+}
+
+/// What every step checks, in O(1) and the bytes it may have changed: the size (a multiple of
+/// 32), depth, total size and cached cost, and the bytes of `touched` (ranges of the current
+/// context, clipped to it) against the shadow.
+fn check_step(memory: &Memory, shadow: &Shadow, touched: &[Range<usize>], what: &At) {
+    let size = memory.size();
+    let top = shadow.contexts.last().expect("root context");
+    assert_eq!(size % 32, 0, "{what}: size {size} is not a multiple of 32");
+    assert_eq!(size, top.len(), "{what}: size differs from the shadow's");
+    assert_eq!(memory.depth() + 1, shadow.contexts.len(), "{what}: depth");
+    assert_eq!(
+        memory.all_contexts().len(),
+        shadow.total,
+        "{what}: total size"
+    );
+    assert_eq!(
+        memory.memory_cost() as u128,
+        model_cost(size),
+        "{what}: cached cost"
+    );
+    let bytes = memory.as_slice();
+    for range in touched {
+        let range = clip(range.clone(), size);
+        assert!(
+            bytes[range.clone()] == top[range.clone()],
+            "{what}: bytes {range:?} differ from the shadow's"
+        );
+    }
+}
+
+/// Every open context's size and bytes against the shadow (after [`check_step`]).
+fn assert_same(memory: &Memory, shadow: &Shadow, what: &At) {
+    let all = memory.all_contexts();
+    let mut start = 0;
+    let mut sizes = memory.context_sizes();
+    for (depth, context) in shadow.contexts.iter().enumerate() {
+        let size = sizes.next();
+        assert_eq!(size, Some(context.len()), "{what}: size of context {depth}");
+        assert!(
+            all[start..start + context.len()] == context[..],
+            "{what}: context {depth} differs from the shadow"
+        );
+        start += context.len();
+    }
+    assert_eq!(sizes.next(), None, "{what}: more contexts than the shadow");
+}
+
+/// Where a check is made, for its messages (formatted only when one fails).
+enum At {
+    Before(u8, usize),
+    After(u8, usize),
+    End,
+}
+
+impl std::fmt::Display for At {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Before(tag, step) => write!(f, "before op tag {tag} (step {step})"),
+            Self::After(tag, step) => write!(f, "after op tag {tag} (step {step})"),
+            Self::End => f.write_str("at the end"),
         }
     }
 }
 
-fn assert_same(memory: &Memory, shadow: &Shadow, what: &str) {
-    let size = memory.size();
-    assert_eq!(size % 32, 0, "{what}: size {size} is not a multiple of 32");
-    let expected: Vec<u8> = shadow.contexts.concat();
-    assert_eq!(
-        memory.all_contexts(),
-        &expected[..],
-        "{what}: memory differs from the shadow"
-    );
-    let sizes: Vec<usize> = shadow.contexts.iter().map(Vec::len).collect();
-    assert_eq!(
-        memory.context_sizes().collect::<Vec<_>>(),
-        sizes,
-        "{what}: context sizes"
-    );
-    assert_eq!(
-        memory.memory_cost(),
-        crate::memory_gas_cost((size / 32) as u64),
-        "{what}: cached cost"
-    );
+/// The bytes 0, 1, 2, …: the data a `set_data` of the driver copies from (a prefix of it).
+const COUNTING: [u8; 255] = {
+    let mut bytes = [0u8; 255];
+    let mut i = 0;
+    while i < 255 {
+        bytes[i] = i as u8;
+        i += 1;
+    }
+    bytes
+};
+
+/// Fills `out` with `data[from..]`, zeros past its end (`set_data`'s rule).
+fn padded(out: &mut [u8], data: &[u8], from: usize) {
+    out.fill(0);
+    if from < data.len() {
+        let n = (data.len() - from).min(out.len());
+        out[..n].copy_from_slice(&data[from..from + n]);
+    }
 }
+
+/// Every how many steps the driver compares every context in full (it also does before a
+/// context exits, after a reset and at the end): a bound on how long a stray write goes unseen.
+const FULL_CHECK_EVERY: usize = 64;
 
 /// Runs a gas-aware op on `memory` with a budget of `offset`'s low 16 bits and checks it
 /// charged exactly what [`Memory::expansion_cost`] priced beforehand, or nothing on error.
@@ -119,7 +215,10 @@ pub fn drive_raw(data: &[u8]) {
     };
     let mut shadow = Shadow {
         contexts: vec![Vec::new()],
+        total: 0,
     };
+    // What each step may have changed of the current context.
+    let mut touched: Vec<Range<usize>> = Vec::new();
     let mut checkpoints: Vec<Checkpoint> = Vec::new();
     let mut stale: Vec<Checkpoint> = Vec::new();
     let mut foreign_memory = Memory::default();
@@ -131,11 +230,18 @@ pub fn drive_raw(data: &[u8]) {
         let gas_ops = steps % 2 == 0;
         let before_total = memory.all_contexts().len();
         let before_cost = memory.memory_cost();
+        let (before_size, before_depth) = (memory.size(), memory.depth());
+        touched.clear();
+        if matches!(tag, 7 | 11 | 14) {
+            // A context may end: compare it (and every other) while it is there.
+            assert_same(&memory, &shadow, &At::Before(tag, steps));
+        }
         let result: Result<(), MemoryError> = match tag {
             // Every other step, the word, byte, copy and read accesses go through the gas-aware
             // ops, with a budget taken from the offset's low bits (so some run out of gas).
             0 => {
                 let (o, w) = (input.usize(), [input.u8(); 32]);
+                touched.push(o..o.saturating_add(32));
                 let r = if gas_ops {
                     charged(&mut memory, o, 32, |m, g| {
                         m.store_u256_with_gas(o, crate::U256::from_be_bytes(w), g)
@@ -150,6 +256,7 @@ pub fn drive_raw(data: &[u8]) {
             }
             1 => {
                 let (o, b) = (input.usize(), input.u8());
+                touched.push(o..o.saturating_add(1));
                 let r = if gas_ops {
                     charged(&mut memory, o, 1, |m, g| m.store_byte_with_gas(o, b, g))
                 } else {
@@ -179,6 +286,7 @@ pub fn drive_raw(data: &[u8]) {
             }
             3 => {
                 let (d, s, l) = (input.usize(), input.usize(), input.usize() % 8192);
+                touched.push(d..d.saturating_add(l));
                 let r = if gas_ops {
                     charged(&mut memory, d.max(s), l, |m, g| m.copy_with_gas(d, s, l, g))
                 } else {
@@ -193,21 +301,19 @@ pub fn drive_raw(data: &[u8]) {
             }
             4 => {
                 let (o, from, l) = (input.usize(), input.usize(), input.usize() % 8192);
-                let data: Vec<u8> = (0..input.u8()).collect();
+                touched.push(o..o.saturating_add(l));
+                let data = &COUNTING[..input.u8() as usize];
                 let r = if gas_ops {
                     charged(&mut memory, o, l, |m, g| {
-                        m.set_data_with_gas(o, from, l, &data, g)
+                        m.set_data_with_gas(o, from, l, data, g)
                     })
                 } else {
-                    memory.set_data(o, from, l, &data)
+                    memory.set_data(o, from, l, data)
                 };
                 r.map(|()| {
                     if l > 0 {
                         shadow.grow(o + l);
-                        for i in 0..l {
-                            let v = from.checked_add(i).and_then(|p| data.get(p)).copied();
-                            shadow.top()[o + i] = v.unwrap_or(0);
-                        }
+                        padded(&mut shadow.top()[o..o + l], data, from);
                     }
                 })
             }
@@ -249,11 +355,11 @@ pub fn drive_raw(data: &[u8]) {
             }
             6 => memory.enter_child().map(|cp| {
                 checkpoints.push(cp);
-                shadow.contexts.push(Vec::new());
+                shadow.push();
             }),
             7 => match checkpoints.pop() {
                 Some(cp) => memory.exit_child(cp).map(|()| {
-                    shadow.contexts.pop();
+                    shadow.pop();
                     stale.push(cp);
                 }),
                 None => {
@@ -299,11 +405,8 @@ pub fn drive_raw(data: &[u8]) {
             10 => {
                 let (po, pl) = (input.usize(), input.usize() % 512);
                 let (o, from, l) = (input.usize(), input.usize(), input.usize() % 1024);
-                let parent = shadow
-                    .contexts
-                    .len()
-                    .checked_sub(2)
-                    .map(|i| shadow.contexts[i].clone());
+                touched.push(o..o.saturating_add(l));
+                let parent = shadow.contexts.len().checked_sub(2);
                 let r = if gas_ops {
                     charged(&mut memory, o, l, |m, g| {
                         m.set_data_from_parent_with_gas(o, from, l, po, pl, g)
@@ -315,14 +418,14 @@ pub fn drive_raw(data: &[u8]) {
                     let parent = parent.expect("succeeded at the root");
                     if l > 0 {
                         shadow.grow(o + l);
-                        for i in 0..l {
-                            let v = if from.saturating_add(i) < pl {
-                                parent[po + from + i]
-                            } else {
-                                0
-                            };
-                            shadow.top()[o + i] = v;
-                        }
+                        let (below, top) = shadow.contexts.split_at_mut(parent + 1);
+                        // An empty parent region may lie anywhere.
+                        let region = if pl == 0 {
+                            &[][..]
+                        } else {
+                            &below[parent][po..po + pl]
+                        };
+                        padded(&mut top[top.len() - 1][o..o + l], region, from);
                     }
                 })
             }
@@ -330,8 +433,10 @@ pub fn drive_raw(data: &[u8]) {
                 Some(cp) => {
                     let (ro, rl, d, dl) =
                         (input.usize(), input.usize(), input.usize(), input.usize());
+                    // In the parent, current once the child exits.
+                    touched.push(d..d.saturating_add(rl.min(dl)));
                     memory.exit_child_with_return(cp, ro, rl, d, dl).map(|n| {
-                        let child = shadow.contexts.pop().expect("child");
+                        let child = shadow.pop();
                         checkpoints.pop();
                         stale.push(cp);
                         assert_eq!(n, rl.min(dl));
@@ -358,6 +463,7 @@ pub fn drive_raw(data: &[u8]) {
             }
             13 => {
                 let (o, n) = (input.usize(), input.u8() as usize);
+                touched.push(o..o.saturating_add(n));
                 let data = vec![input.u8(); n];
                 memory.copy_from_slice(o, &data).map(|()| {
                     if n > 0 {
@@ -370,7 +476,7 @@ pub fn drive_raw(data: &[u8]) {
                 if input.u8() < 8 {
                     memory.reset();
                     stale.append(&mut checkpoints);
-                    shadow.contexts = vec![Vec::new()];
+                    shadow.reset();
                 }
                 Ok(())
             }
@@ -398,12 +504,16 @@ pub fn drive_raw(data: &[u8]) {
                 "cost changed on error {e:?}"
             );
         }
-        assert_same(
-            &memory,
-            &shadow,
-            &format!("after op tag {tag} (step {steps})"),
-        );
+        if memory.depth() == before_depth && memory.size() > before_size {
+            touched.push(before_size..memory.size());
+        }
+        let what = At::After(tag, steps);
+        check_step(&memory, &shadow, &touched, &what);
+        if steps % FULL_CHECK_EVERY == 0 || tag == 14 {
+            assert_same(&memory, &shadow, &what);
+        }
     }
+    assert_same(&memory, &shadow, &At::End);
 }
 
 #[cfg(test)]

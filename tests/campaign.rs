@@ -407,3 +407,36 @@ fn command_corpus_workflows() {
     assert!(stdout.contains("Root cause: TODO"), "{stdout}");
     let _ = fs::remove_dir_all(&corpus);
 }
+
+/// The default campaign's random phase reaches the paths a harness easily misses, and its
+/// committed report (which `conformance --check` keeps up to date) says how often: zero-length
+/// calls into our memory, frames of 2 MiB or more, reallocations inside children, call depth
+/// 1,024 and CALLs failing there, RETURNDATACOPY in the root frame.
+#[test]
+fn the_default_campaign_reaches_the_blind_spots() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/conformance.json");
+    let report: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    let random = &report["stats"]["random"];
+    assert_eq!(
+        random["max_depth"], 1024,
+        "call depth 1,024 in the random phase"
+    );
+    assert!(random["max_frame_size"].as_u64().unwrap() >= 2 << 20);
+    for key in [
+        "zero_length_calls",
+        "frames_of_2_mib",
+        "child_reallocations",
+        "depth_limit_sequences",
+        "depth_limit_hits",
+        "root_returndatacopies",
+    ] {
+        let n = random["reach"][key].as_u64().unwrap_or(0);
+        assert!(n > 0, "the random phase never reached {key}");
+    }
+    assert_eq!(report["sweep"]["size_classes"]["mismatches"], 0);
+    assert!(report["sweep"]["size_classes"]["words"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!(1u64 << 27)));
+}

@@ -69,17 +69,31 @@ fn every_corpus_file_replays_clean() {
     );
 }
 
-/// The pricing selector took limit-selector values that no committed input used: every
-/// committed `diff_ops` and `diff_small` input but the scenarios written with a pricing still
-/// decodes as before, with mainnet pricing (the format is extended, not changed).
+/// The pricing and setup selectors took limit-selector values that no committed input used:
+/// every committed `diff_ops` and `diff_small` input but the scenarios written with a pricing
+/// or a setup still decodes as before, with mainnet pricing and the engines' buffers reused
+/// (the format is extended, not changed).
 #[test]
 fn committed_inputs_keep_mainnet_pricing() {
-    use evm_memory::harness::generate::PRICING_SELECTORS;
-    use evm_memory::harness::{decode, decode_small};
+    use evm_memory::harness::generate::{PRICING_SELECTORS, SETUP_SELECTORS};
+    use evm_memory::harness::{decode, decode_small, Capacity};
     use evm_memory::MemoryPricing;
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-    let repriced: Vec<_> = evm_memory::harness::scenarios::all()
+    let scenarios = evm_memory::harness::scenarios::all();
+    let with_setup: Vec<_> = scenarios
+        .iter()
+        .filter(|s| {
+            let first = s.encode().ok().and_then(|b| b.first().copied());
+            first.is_some_and(|b| SETUP_SELECTORS[s.profile() as usize].contains(&b))
+        })
+        .map(|s| root.join(s.target).join(s.name))
+        .collect();
+    assert!(
+        with_setup.len() >= 3,
+        "scenarios with a setup: {with_setup:?}"
+    );
+    let repriced: Vec<_> = scenarios
         .into_iter()
         .filter(|s| s.case.pricing != MemoryPricing::MAINNET)
         .map(|s| root.join(s.target).join(s.name))
@@ -89,14 +103,29 @@ fn committed_inputs_keep_mainnet_pricing() {
         "a scenario per profile prices otherwise"
     );
     let mut checked = 0;
-    for (target, selectors, decode) in [
-        ("diff_ops", &PRICING_SELECTORS[0], decode as Decoder),
-        ("diff_small", &PRICING_SELECTORS[1], decode_small),
+    for (target, selectors, setups, decode) in [
+        (
+            "diff_ops",
+            &PRICING_SELECTORS[0],
+            &SETUP_SELECTORS[0],
+            decode as Decoder,
+        ),
+        (
+            "diff_small",
+            &PRICING_SELECTORS[1],
+            &SETUP_SELECTORS[1],
+            decode_small,
+        ),
     ] {
         for dir in [root.join(target), root.join("regressions").join(target)] {
             for path in files(&dir) {
                 let bytes = std::fs::read(&path).unwrap();
                 let selector = bytes.first().copied().unwrap_or(0);
+                if with_setup.contains(&path) {
+                    continue;
+                }
+                assert!(!setups.contains(&selector), "{}", path.display());
+                assert_eq!(decode(&bytes).capacity, Capacity::Reuse);
                 if repriced.contains(&path) {
                     assert!(selectors.contains(&selector), "{}", path.display());
                     assert_ne!(decode(&bytes).pricing, MemoryPricing::MAINNET);

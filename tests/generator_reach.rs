@@ -174,12 +174,78 @@ fn generator_reaches_every_feature_within_a_bounded_budget() {
             missing.push(feature.to_string());
         }
     }
+    // The paths a harness easily misses (see the campaign report's reach section).
+    let reach = &seen.stats;
+    for (what, n, at_least) in [
+        (
+            "zero-length calls into our memory",
+            reach.reach.zero_length_calls,
+            1000,
+        ),
+        ("frames of 2 MiB or more", reach.large_frames, 1),
+        (
+            "reallocations inside a child frame",
+            reach.reach.child_reallocations,
+            1,
+        ),
+        (
+            "RETURNDATACOPYs in the root frame",
+            reach.root_returndatacopies,
+            10,
+        ),
+    ] {
+        if n < at_least {
+            missing.push(format!("{what}: {n} (at least {at_least})"));
+        }
+    }
     eprintln!(
-        "reached: depth {}, {} ops, outcomes {:?}, features {:?}",
-        seen.stats.max_depth, seen.stats.ops, seen.stats.outcomes, seen.features
+        "reached: depth {}, {} ops, outcomes {:?}, features {:?}, reach {:?}, frames of 2 MiB {}, \
+         root RETURNDATACOPYs {}",
+        seen.stats.max_depth,
+        seen.stats.ops,
+        seen.stats.outcomes,
+        seen.features,
+        seen.stats.reach,
+        seen.stats.large_frames,
+        seen.stats.root_returndatacopies
     );
     assert!(
         missing.is_empty(),
         "the generator never produced: {missing:?}"
+    );
+}
+
+/// The generator's deep setup reaches call depth 1,024 and the `CallDepth` outcome within a
+/// bounded number of inputs (the default campaign's random phase reaches it too: its committed
+/// report says how often, and `tests/campaign.rs` checks that it does).
+#[test]
+fn deep_setups_reach_the_call_depth_limit() {
+    use evm_memory::harness::generate::SETUP_SELECTORS;
+    let mut stats = RunStats::default();
+    for (i, mut bytes) in inputs(0xDEE9_CA11, 400, 1_500).enumerate() {
+        // A setup byte with the deep kind (7) and any capacity.
+        let (profile_selector, decode_as): (u8, fn(&[u8]) -> Case) = if i % 2 == 0 {
+            (*SETUP_SELECTORS[0].start(), decode)
+        } else {
+            (*SETUP_SELECTORS[1].start(), decode_small)
+        };
+        let setup = 0xE0 | (bytes.first().copied().unwrap_or(0) & 0x1F);
+        bytes.splice(0..0, [profile_selector, setup]);
+        let mut s = run_case(&decode_as(&bytes)).unwrap_or_else(|d| panic!("{d}"));
+        s.expansions.clear();
+        stats.merge(&s);
+    }
+    eprintln!(
+        "deep setups: depth {}, outcomes {:?}",
+        stats.max_depth, stats.outcomes
+    );
+    assert_eq!(stats.max_depth, 1024);
+    assert!(
+        stats
+            .outcomes
+            .get(&Outcome::CallDepth)
+            .copied()
+            .unwrap_or(0)
+            > 0
     );
 }

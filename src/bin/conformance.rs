@@ -9,6 +9,8 @@
 //! cargo run --release --features harness --bin conformance -- cmin
 //! cargo run --release --features harness --bin conformance -- tmin diff_ops fuzz/artifacts/diff_ops/crash-…
 //! cargo run --release --features harness --bin conformance -- statetest ../shared/ethereum-tests
+//! cargo run --release --features harness --bin conformance -- fuzz-rate      # writes reports/fuzz.md
+//! cargo run --release --features harness --bin conformance -- show diff_ops corpus/diff_ops/<file>
 //! ```
 //!
 //! Exit codes: 0 when every engine agreed (and, with `--check`, the committed report is up to
@@ -26,15 +28,18 @@ use evm_memory::harness::campaign::{
     DEFAULT_SEQUENCES,
 };
 use evm_memory::harness::cargo_fuzz::{
-    cmin_commands, fuzz_targets, nightly_available, tmin_command,
+    cmin_commands, fuzz_build_command, fuzz_rate_markdown, fuzz_run_command, fuzz_targets, goal,
+    nightly_available, parse_rate, tmin_command, Build, Conditions, FuzzCommand, TargetRates,
 };
 use evm_memory::harness::corpus::{
     regression_test_skeleton, remove_scenario_copies, short_hash, write_corpus, CORPUS_TARGETS,
+    REGRESSIONS_DIR,
 };
 use evm_memory::harness::report::{summary, write_report};
 use evm_memory::harness::statetest::{
     default_jobs, engines_by_name, run_paths, RunConfig, ENGINE_NAMES,
 };
+use evm_memory::harness::Mode;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -87,6 +92,10 @@ struct RunArgs {
     /// <out-dir>/conformance.json, ignoring timing.
     #[arg(long)]
     check: bool,
+    /// Compare everything (every frame's size and bytes) after every op, instead of what the op
+    /// could change (the default; also EVM_MEMORY_ORACLE=full). Slower; the same report.
+    #[arg(long)]
+    full_compare: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -131,6 +140,19 @@ enum Cmd {
     /// Run ethereum/tests GeneralStateTests files (as revm's `revme statetest` reads them)
     /// through every engine: each checked against the files, the engines against each other.
     Statetest(StatetestArgs),
+    /// Benchmark the fuzz targets: fuzz each from the committed corpus for a while, a few
+    /// times, and write the executions per second (median and each run) to reports/fuzz.md.
+    FuzzRate(FuzzRateArgs),
+    /// Print a corpus file as its target decodes it: an op sequence or a program as a
+    /// pasteable Rust test, raw input in hex.
+    Show {
+        /// The fuzz target whose format the file is in.
+        #[arg(value_parser = CORPUS_TARGETS)]
+        target: String,
+        /// The file.
+        #[arg(value_parser = existing_file)]
+        file: PathBuf,
+    },
     /// Write every named scenario to <corpus-dir>/<target>/<name>.
     WriteCorpus {
         /// The corpus root.
@@ -140,6 +162,34 @@ enum Cmd {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+#[derive(Args, Debug)]
+struct FuzzRateArgs {
+    /// Seconds per run.
+    #[arg(long, default_value_t = 60)]
+    seconds: u64,
+    /// Runs per target (the report gives their median).
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Only these targets (default: every `[[bin]]` of <fuzz-dir>/Cargo.toml).
+    #[arg(long = "target")]
+    targets: Vec<String>,
+    /// Skip the AddressSanitizer runs of `diff_ops` (nightly).
+    #[arg(long)]
+    no_asan: bool,
+    /// The cargo-fuzz crate.
+    #[arg(long, default_value = "fuzz")]
+    fuzz_dir: PathBuf,
+    /// The corpus root (read only).
+    #[arg(long, default_value = "corpus")]
+    corpus_dir: PathBuf,
+    /// The report to write.
+    #[arg(long, default_value = "reports/fuzz.md")]
+    out: PathBuf,
+    /// Print the commands without running them.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Args, Debug)]
@@ -239,6 +289,8 @@ fn main() -> ExitCode {
             dry_run,
         ),
         Some(Cmd::Statetest(args)) => statetest(&args),
+        Some(Cmd::FuzzRate(args)) => fuzz_rate(&args),
+        Some(Cmd::Show { target, file }) => show(&target, &file),
         Some(Cmd::WriteCorpus {
             corpus_dir,
             dry_run,
@@ -289,6 +341,11 @@ fn run(args: &RunArgs) -> Result<bool, String> {
         progress: !args.quiet,
         evm_programs: args.evm_programs,
         capture_panics: true,
+        mode: if args.full_compare {
+            Mode::Full
+        } else {
+            Mode::from_env()
+        },
     };
     let report = Campaign::new(config).run().map_err(|e| e.to_string())?;
 
@@ -378,6 +435,169 @@ fn statetest(args: &StatetestArgs) -> Result<bool, String> {
         println!("\nwrote {}", names.join(", "));
     }
     Ok(ok)
+}
+
+/// `conformance show`.
+fn show(target: &str, file: &Path) -> Result<bool, String> {
+    use evm_memory::harness::{decode, decode_small, evm, reproducer::rust_reproducer};
+    let data = fs::read(file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+    match target {
+        "diff_ops" => print!("{}", rust_reproducer(&decode(&data), "corpus_input")),
+        "diff_small" => print!("{}", rust_reproducer(&decode_small(&data), "corpus_input")),
+        "diff_evm" => {
+            let program = evm::fuzz_program(&evm::decode_program(&data));
+            print!("{}", evm::rust_reproducer(&program, "corpus_input"));
+        }
+        _ => {
+            let hex: String = data.iter().map(|b| format!("{b:02x}")).collect();
+            println!("{} bytes of raw input: {hex}", data.len());
+        }
+    }
+    Ok(true)
+}
+
+/// The first line `program args…` prints, or why there is none.
+fn version_of(program: &str, args: &[&str]) -> String {
+    std::process::Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| format!("`{program} {}` failed", args.join(" ")))
+}
+
+fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_string())
+}
+
+/// Runs `cmd` to the end, printing it first; returns whether it succeeded and its output
+/// (stdout and stderr).
+fn run_logged(cmd: &FuzzCommand) -> Result<(bool, String), String> {
+    eprintln!("$ {cmd}");
+    let out = cmd
+        .to_command()
+        .output()
+        .map_err(|e| format!("cannot run `{cmd}`: {e}"))?;
+    let mut log = String::from_utf8_lossy(&out.stdout).into_owned();
+    log.push_str(&String::from_utf8_lossy(&out.stderr));
+    Ok((out.status.success(), log))
+}
+
+/// `conformance fuzz-rate`.
+fn fuzz_rate(args: &FuzzRateArgs) -> Result<bool, String> {
+    let toml_path = args.fuzz_dir.join("Cargo.toml");
+    let toml = fs::read_to_string(&toml_path)
+        .map_err(|e| format!("cannot read `{}`: {e}", toml_path.display()))?;
+    let targets = if args.targets.is_empty() {
+        fuzz_targets(&toml)
+    } else {
+        args.targets.clone()
+    };
+    let asan = !args.no_asan && targets.iter().any(|t| t == "diff_ops");
+    let mut conditions = Conditions {
+        seconds: args.seconds,
+        runs: args.runs,
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        load: (load_average(), String::new()),
+        tools: vec![
+            version_of("rustc", &["--version"]),
+            version_of("cargo", &["fuzz", "--version"]),
+        ],
+        asan_note: None,
+    };
+    let mut builds = vec![Build::Plain];
+    if asan && nightly_available() {
+        builds.push(Build::Asan);
+        conditions
+            .tools
+            .push(version_of("rustc", &["+nightly", "--version"]));
+    } else if asan {
+        conditions.asan_note = Some("no nightly toolchain here".to_string());
+    }
+    let work = std::env::temp_dir().join(format!("fuzz-rate-{}", std::process::id()));
+    let mut results = Vec::new();
+    for build in builds {
+        let targets: Vec<&String> = match build {
+            Build::Plain => targets.iter().collect(),
+            Build::Asan => targets.iter().filter(|t| *t == "diff_ops").collect(),
+        };
+        let only = (build == Build::Asan).then_some("diff_ops");
+        let cmd = fuzz_build_command(build, &args.fuzz_dir, only);
+        if args.dry_run {
+            println!("{cmd}");
+        } else {
+            // A stale toolchain fingerprint can make stable cargo fuzz fail once: start clean.
+            let _ = fs::remove_file(args.fuzz_dir.join("target/.rustc_info.json"));
+            let (ok, log) = run_logged(&cmd)?;
+            if !ok {
+                return Err(format!("`{cmd}` failed:\n{log}"));
+            }
+        }
+        for target in targets {
+            let mut seeds = vec![args.corpus_dir.join(target)];
+            let regressions = args.corpus_dir.join(REGRESSIONS_DIR).join(target);
+            if regressions.is_dir() {
+                seeds.push(regressions);
+            }
+            let mut runs = Vec::new();
+            for run in 0..args.runs {
+                let dir = work.join(format!("{target}-{run}"));
+                let cmd =
+                    fuzz_run_command(build, &args.fuzz_dir, target, &dir, &seeds, args.seconds);
+                if args.dry_run {
+                    println!("{cmd}");
+                    continue;
+                }
+                let _ = fs::remove_dir_all(&dir);
+                fs::create_dir_all(&dir)
+                    .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+                let (ok, log) = run_logged(&cmd)?;
+                let _ = fs::remove_dir_all(&dir);
+                if !ok {
+                    let lines: Vec<&str> = log.lines().collect();
+                    let tail = lines[lines.len().saturating_sub(60)..].join("\n");
+                    return Err(format!(
+                        "`{cmd}` failed (a crash is a finding: see {}/artifacts/{target}):\n{tail}",
+                        args.fuzz_dir.display()
+                    ));
+                }
+                let rate = parse_rate(&log);
+                match rate {
+                    Some(r) => eprintln!(
+                        "{target} ({}) run {}: {} exec/s ({} executions)",
+                        build.label(),
+                        run + 1,
+                        r.per_sec,
+                        r.executions
+                    ),
+                    None => eprintln!("{target} run {}: no final statistics", run + 1),
+                }
+                runs.push(rate);
+            }
+            results.push(TargetRates {
+                target: target.clone(),
+                build,
+                runs,
+                goal: goal(target, build),
+            });
+        }
+    }
+    if args.dry_run {
+        return Ok(true);
+    }
+    let _ = fs::remove_dir_all(&work);
+    conditions.load.1 = load_average();
+    let md = fuzz_rate_markdown(&results, &conditions);
+    if let Some(dir) = args.out.parent() {
+        fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+    }
+    fs::write(&args.out, &md).map_err(|e| format!("cannot write `{}`: {e}", args.out.display()))?;
+    print!("{md}");
+    println!("\nwrote {}", args.out.display());
+    Ok(true)
 }
 
 fn save_inputs(report: &evm_memory::harness::campaign::CampaignReport, dir: &Path) -> usize {

@@ -1,9 +1,10 @@
 //! `cargo fuzz` command lines: `cmin` and `tmin` for the corpus workflows of the `conformance`
-//! command (built here so that `--dry-run` can print them and tests can inspect them without
-//! running `cargo fuzz`), and the fuzz targets a fuzz crate declares.
+//! command, and `run` for its `fuzz-rate` benchmark (built here so that `--dry-run` can print
+//! them and tests can inspect them without running `cargo fuzz`); the fuzz targets a fuzz crate
+//! declares; and the throughput report `fuzz-rate` writes (`reports/fuzz.md`).
 
-use std::fmt;
-use std::path::Path;
+use std::fmt::{self, Write as _};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A command line to run (so that `--dry-run` can print it and tests can inspect it).
@@ -130,6 +131,235 @@ pub fn tmin_command(
     cmd
 }
 
+/// The throughput each fuzz target is expected to reach (executions per second, stable, no
+/// sanitizer, 60 s from the committed corpus, median of three runs), and `diff_ops`'s with
+/// AddressSanitizer on nightly ([`ASAN_GOAL`]).
+pub const GOALS: [(&str, u64); 5] = [
+    ("diff_ops", 20_000),
+    ("diff_small", 50_000),
+    ("memory_raw", 50_000),
+    ("c_api", 50_000),
+    ("diff_evm", 3_000),
+];
+
+/// `diff_ops`'s goal with AddressSanitizer (nightly).
+pub const ASAN_GOAL: u64 = 5_000;
+
+/// How a `fuzz-rate` run builds its targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Build {
+    /// Stable (the default toolchain), `-s none`, in the fuzz crate's own target directory.
+    Plain,
+    /// Nightly with AddressSanitizer (cargo fuzz's default sanitizer), in `target/asan` under
+    /// the fuzz crate, so that it does not rebuild the plain one.
+    Asan,
+}
+
+impl Build {
+    /// What the report calls it.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Plain => "stable, no sanitizer",
+            Self::Asan => "nightly, AddressSanitizer",
+        }
+    }
+}
+
+fn rate_command(build: Build, sub: &str, fuzz_dir: &Path) -> FuzzCommand {
+    let mut args: Vec<String> = Vec::new();
+    if build == Build::Asan {
+        args.push("+nightly".into());
+    }
+    args.extend(["fuzz".into(), sub.into()]);
+    match build {
+        Build::Plain => args.extend(["-s".into(), "none".into()]),
+        Build::Asan => {
+            let dir = fuzz_dir.join("target").join("asan");
+            args.extend(["--target-dir".into(), dir.to_string_lossy().into_owned()]);
+        }
+    }
+    args.extend(["--fuzz-dir".into(), fuzz_dir.to_string_lossy().into_owned()]);
+    FuzzCommand {
+        program: "cargo".into(),
+        args,
+    }
+}
+
+/// `cargo fuzz build` of `target` (every target for `None`), as [`fuzz_run_command`] runs it.
+pub fn fuzz_build_command(build: Build, fuzz_dir: &Path, target: Option<&str>) -> FuzzCommand {
+    let mut cmd = rate_command(build, "build", fuzz_dir);
+    cmd.args.extend(target.map(String::from));
+    cmd
+}
+
+/// `cargo fuzz run <target> <work> <seeds>… -- -max_total_time=<seconds> …`: fuzzing for
+/// `seconds` from the seed directories (read only: new inputs go to `work`, which should start
+/// empty), printing libFuzzer's final statistics, which [`parse_rate`] reads.
+pub fn fuzz_run_command(
+    build: Build,
+    fuzz_dir: &Path,
+    target: &str,
+    work: &Path,
+    seeds: &[PathBuf],
+    seconds: u64,
+) -> FuzzCommand {
+    let mut cmd = rate_command(build, "run", fuzz_dir);
+    cmd.args.push(target.into());
+    cmd.args.push(work.to_string_lossy().into_owned());
+    cmd.args
+        .extend(seeds.iter().map(|s| s.to_string_lossy().into_owned()));
+    cmd.args.extend([
+        "--".into(),
+        format!("-max_total_time={seconds}"),
+        "-rss_limit_mb=4096".into(),
+        "-print_final_stats=1".into(),
+    ]);
+    cmd
+}
+
+/// One fuzzing run's figures, from libFuzzer's final statistics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rate {
+    /// Inputs executed (`stat::number_of_executed_units`).
+    pub executions: u64,
+    /// Executions per second over the run (`stat::average_exec_per_sec`).
+    pub per_sec: u64,
+}
+
+/// The figures of a libFuzzer log run with `-print_final_stats=1`.
+pub fn parse_rate(log: &str) -> Option<Rate> {
+    let stat = |key: &str| {
+        log.lines()
+            .find_map(|line| line.trim().strip_prefix(key))
+            .and_then(|rest| rest.trim().trim_start_matches(':').trim().parse().ok())
+    };
+    Some(Rate {
+        executions: stat("stat::number_of_executed_units")?,
+        per_sec: stat("stat::average_exec_per_sec")?,
+    })
+}
+
+/// The median of `values` (the lower middle one for an even count); 0 for none.
+pub fn median(values: &[u64]) -> u64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    match sorted.len() {
+        0 => 0,
+        n => sorted[(n - 1) / 2],
+    }
+}
+
+/// One target's runs in a `fuzz-rate` report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetRates {
+    /// The fuzz target.
+    pub target: String,
+    /// How it was built.
+    pub build: Build,
+    /// Each run's figures (`None` for a run whose statistics could not be read).
+    pub runs: Vec<Option<Rate>>,
+    /// The goal, if the target has one for this build.
+    pub goal: Option<u64>,
+}
+
+impl TargetRates {
+    /// The median executions per second of the runs that reported.
+    pub fn median(&self) -> u64 {
+        let rates: Vec<u64> = self.runs.iter().flatten().map(|r| r.per_sec).collect();
+        median(&rates)
+    }
+}
+
+/// The goal of `target` under `build`.
+pub fn goal(target: &str, build: Build) -> Option<u64> {
+    match build {
+        Build::Plain => GOALS.iter().find(|(t, _)| *t == target).map(|(_, g)| *g),
+        Build::Asan => (target == "diff_ops").then_some(ASAN_GOAL),
+    }
+}
+
+/// Where and how a `fuzz-rate` report was measured.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Conditions {
+    /// Seconds per run.
+    pub seconds: u64,
+    /// Runs per target.
+    pub runs: usize,
+    /// Cores available.
+    pub cores: usize,
+    /// `/proc/loadavg` before the first run and after the last.
+    pub load: (String, String),
+    /// Toolchains and cargo-fuzz, one line each.
+    pub tools: Vec<String>,
+    /// Why the AddressSanitizer runs were skipped, when they were.
+    pub asan_note: Option<String>,
+}
+
+/// `reports/fuzz.md`: every target's runs, their median and its goal.
+pub fn fuzz_rate_markdown(rates: &[TargetRates], conditions: &Conditions) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# Fuzzing throughput
+"
+    );
+    let _ = writeln!(
+        s,
+        "Written by `cargo run --release --features harness --bin conformance -- fuzz-rate`: \
+         each target fuzzed {} times for {} s from the committed corpus (`corpus/<target>` and \
+         `corpus/regressions/<target>`, read only; new inputs go to an empty directory), \
+         figures from libFuzzer's final statistics (`stat::average_exec_per_sec`). A benchmark, \
+         not a test: the figures depend on the machine and on what else runs on it.\n",
+        conditions.runs, conditions.seconds
+    );
+    let _ = writeln!(
+        s,
+        "| target | build | runs (exec/s) | median exec/s | goal | |\n|---|---|---|---:|---:|---|"
+    );
+    for t in rates {
+        let runs: Vec<String> = t
+            .runs
+            .iter()
+            .map(|r| r.map_or("—".to_string(), |r| thousands(r.per_sec)))
+            .collect();
+        let median = t.median();
+        let (goal, verdict) = match t.goal {
+            Some(g) if median >= g => (thousands(g), "met"),
+            Some(g) => (thousands(g), "**not met**"),
+            None => ("—".to_string(), ""),
+        };
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {} | {} | {goal} | {verdict} |",
+            t.target,
+            t.build.label(),
+            runs.join(", "),
+            thousands(median)
+        );
+    }
+    let _ = writeln!(s);
+    if let Some(note) = &conditions.asan_note {
+        let _ = writeln!(s, "AddressSanitizer runs skipped: {note}.\n");
+    }
+    let _ = writeln!(s, "Measured on {} cores; load average before the first run {}, after the last {} (other work on the machine lowers the figures).\n", conditions.cores, conditions.load.0, conditions.load.1);
+    for tool in &conditions.tools {
+        let _ = writeln!(s, "- {tool}");
+    }
+    s
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,5 +368,93 @@ mod tests {
     fn fuzz_targets_are_read_from_cargo_toml() {
         let toml = "[package]\nname = \"x-fuzz\"\n\n[[bin]]\nname = \"diff_ops\"\npath = \"a.rs\"\n\n[[bin]]\nname=\"c_api\"\n";
         assert_eq!(fuzz_targets(toml), ["diff_ops", "c_api"]);
+    }
+
+    #[test]
+    fn rates_are_read_from_libfuzzer_logs() {
+        let log = "#1234\tDONE   cov: 1 ft: 2 corp: 3/4b exec/s: 20 rss: 5Mb\n\
+                   stat::number_of_executed_units: 1234\n\
+                   stat::average_exec_per_sec:     20\n\
+                   stat::new_units_added:          7\n";
+        assert_eq!(
+            parse_rate(log),
+            Some(Rate {
+                executions: 1234,
+                per_sec: 20
+            })
+        );
+        assert_eq!(parse_rate("crashed before the end"), None);
+        assert_eq!(median(&[5, 1, 3]), 3);
+        assert_eq!(median(&[4, 1, 3, 2]), 2);
+        assert_eq!(median(&[]), 0);
+    }
+
+    #[test]
+    fn run_commands_read_the_corpus_and_write_elsewhere() {
+        let cmd = fuzz_run_command(
+            Build::Plain,
+            Path::new("fuzz"),
+            "diff_ops",
+            Path::new("/tmp/work"),
+            &[PathBuf::from("corpus/diff_ops")],
+            60,
+        );
+        assert_eq!(
+            cmd.to_string(),
+            "cargo fuzz run -s none --fuzz-dir fuzz diff_ops /tmp/work corpus/diff_ops -- \
+             -max_total_time=60 -rss_limit_mb=4096 -print_final_stats=1"
+        );
+        let asan = fuzz_build_command(Build::Asan, Path::new("fuzz"), Some("diff_ops"));
+        assert_eq!(
+            asan.to_string(),
+            "cargo +nightly fuzz build --target-dir fuzz/target/asan --fuzz-dir fuzz diff_ops"
+        );
+        assert_eq!(goal("diff_ops", Build::Asan), Some(ASAN_GOAL));
+        assert_eq!(goal("c_api", Build::Asan), None);
+        assert_eq!(goal("diff_evm", Build::Plain), Some(3_000));
+    }
+
+    #[test]
+    fn the_report_says_whether_each_goal_is_met() {
+        let rates = [
+            TargetRates {
+                target: "diff_ops".into(),
+                build: Build::Plain,
+                runs: vec![
+                    Some(Rate {
+                        executions: 1,
+                        per_sec: 21_000,
+                    }),
+                    None,
+                    Some(Rate {
+                        executions: 1,
+                        per_sec: 25_000,
+                    }),
+                ],
+                goal: Some(20_000),
+            },
+            TargetRates {
+                target: "c_api".into(),
+                build: Build::Plain,
+                runs: vec![Some(Rate {
+                    executions: 1,
+                    per_sec: 9_000,
+                })],
+                goal: Some(50_000),
+            },
+        ];
+        let md = fuzz_rate_markdown(&rates, &Conditions::default());
+        assert!(
+            md.contains(
+                "| `diff_ops` | stable, no sanitizer | 21,000, —, 25,000 | 21,000 | 20,000 | met |"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "| `c_api` | stable, no sanitizer | 9,000 | 9,000 | 50,000 | **not met** |"
+            ),
+            "{md}"
+        );
     }
 }

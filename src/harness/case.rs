@@ -34,11 +34,12 @@ pub const LARGE_FRAME: usize = 2 << 20;
 /// own): 16 MiB, so that a case's three engines stay far below a fuzzer's memory budget.
 pub const LARGE_LIMIT: u64 = 16 << 20;
 
-/// The root gas of a case that asks for large frames or deep call chains: mainnet's cost of a
-/// [`LARGE_LIMIT`] memory and then some, so that any frame up to that limit is affordable, and so
-/// is a chain of [`MAX_CALL_DEPTH`] calls each expanding a little (a child gets 63/64 of what
-/// its caller has left).
-pub const LARGE_GAS: u64 = 600_000_000;
+/// The root gas of a case that asks for large frames or deep call chains: enough for a chain of
+/// [`MAX_CALL_DEPTH`] calls each expanding its caller by two words (a child gets 63/64 of what
+/// its caller has left, so the bottom of the chain has about 10^-7 of the root's gas), and
+/// several times mainnet's cost of a [`LARGE_LIMIT`] memory (5.4·10^8). Below 2^32, so that a
+/// generated case's gas is a `u32`.
+pub const LARGE_GAS: u64 = 4_000_000_000;
 
 /// One EVM instruction's effect on memory. Offsets and lengths are stack values.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -18,8 +18,8 @@
 //! setup byte ([`Setup`]) and then the selectors above: the case's starting capacity
 //! ([`Capacity`]); five setups in eight let RETURNDATACOPY through in the root frame, one asks
 //! for large frames (2 MiB up to a 16 MiB limit, with the gas for them) and one for deep call
-//! chains (each CALL followed by a repeat count, up to 1,021 calls in a row, with the gas for
-//! them). Each op is a tag byte (`tag % 32`
+//! chains (each CALL, RETURN and REVERT followed by a repeat count, up to 1,021 in a row, with
+//! the gas for them). Each op is a tag byte (`tag % 32`
 //! picks the op from a weighted table;
 //! tags of 224 and above are *explicit*: RETURN/REVERT/INVALID are kept even in the root frame,
 //! where otherwise they are turned into reads so that random inputs do not end early) and its
@@ -70,9 +70,9 @@ pub struct Setup {
     /// instead, the root gas is [`LARGE_GAS`] (or a value up to it), and one offset selector
     /// range gives offsets from just under [`LARGE_FRAME`] up to 14 MiB past it.
     pub large: bool,
-    /// Deep call chains: every CALL is followed by a repeat byte `r` and stands for `1 + 4r`
-    /// identical CALLs (up to [`MAX_CASE_OPS`] ops in all); under [`Profile::Full`] the root
-    /// gas is [`LARGE_GAS`] (or a value up to it).
+    /// Deep call chains: every CALL, RETURN and REVERT is followed by a repeat byte `r` and
+    /// stands for `1 + 4r` identical ops (up to [`MAX_CASE_OPS`] ops in all); under
+    /// [`Profile::Full`] the root gas is [`LARGE_GAS`] (or a value up to it).
     pub deep: bool,
 }
 
@@ -124,9 +124,16 @@ impl Setup {
     }
 }
 
-/// Repeat counts a deep case's CALLs stand for: `1 + 4r` for a repeat byte `r`.
+/// Repeat counts a deep case's CALLs, RETURNs and REVERTs stand for: `1 + 4r` for a repeat
+/// byte `r`.
 const fn repeats(r: u8) -> usize {
     1 + 4 * r as usize
+}
+
+/// Whether `op` is followed by a repeat byte in a deep case: CALL (a chain down), RETURN and
+/// REVERT (a chain back up, return data handed through every frame).
+const fn repeats_in_deep_cases(op: &Op) -> bool {
+    matches!(op, Op::Call { .. } | Op::Return { .. } | Op::Revert { .. })
 }
 
 /// Word costs a pricing byte chooses from (`byte % 8`).
@@ -416,21 +423,26 @@ impl Decoder {
         };
         // Track the nominal depth (calls may fail, so it is only a bias) and keep random inputs
         // from ending in the root frame unless the tag says so.
-        let mut count = 1;
+        let mut count = if self.setup.deep && repeats_in_deep_cases(&op) {
+            repeats(byte(u))
+        } else {
+            1
+        };
         let depth = &mut self.depth;
         match op {
-            Op::Call { .. } => {
-                if self.setup.deep {
-                    count = repeats(byte(u));
-                }
-                *depth += count;
-            }
+            Op::Call { .. } => *depth += count,
             Op::Return { offset, len } | Op::Revert { offset, len } if *depth == 0 && !explicit => {
                 return (Op::Read { offset, len }, 1)
             }
+            Op::Return { .. } | Op::Revert { .. } if !explicit => {
+                // Not past the nominal root, which they would end.
+                count = count.min(*depth);
+                *depth -= count;
+                self.returned = true;
+            }
             Op::Halt if *depth == 0 && !explicit => return (Op::MSize, 1),
             Op::Return { .. } | Op::Revert { .. } => {
-                *depth = depth.saturating_sub(1);
+                *depth = depth.saturating_sub(count);
                 self.returned = true;
             }
             Op::Halt => *depth = depth.saturating_sub(1),
@@ -673,8 +685,8 @@ pub fn encode_with(case: &Case, profile: Profile) -> std::result::Result<Vec<u8>
     while let Some(op) = rest.first() {
         let mut count = 1;
         encode_op(&mut out, op);
-        if setup.deep && matches!(op, Op::Call { .. }) {
-            // The longest run of this CALL one repeat byte spells.
+        if setup.deep && repeats_in_deep_cases(op) {
+            // The longest run of this op one repeat byte spells.
             let run = rest.iter().take_while(|o| *o == op).count();
             let r = ((run - 1) / 4).min(255);
             out.push(r as u8);

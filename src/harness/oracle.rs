@@ -86,6 +86,8 @@ pub struct RunStats {
     pub large_frames: u64,
     /// What the engines' adapters counted (zero-length calls, reallocations inside children).
     pub reach: Reach,
+    /// RETURNDATACOPYs run in the root frame.
+    pub root_returndatacopies: u64,
 }
 
 impl RunStats {
@@ -105,6 +107,7 @@ impl RunStats {
         self.expansions.extend_from_slice(&other.expansions);
         self.large_frames += other.large_frames;
         self.reach.add(other.reach);
+        self.root_returndatacopies += other.root_returndatacopies;
     }
 
     /// Adds what one op's agreed observation `now` shows of depth and sizes; `before` is the
@@ -471,6 +474,8 @@ impl Oracle {
             let first = &self.observations[0];
             tally.record(op, first);
             stats.record(&self.previous, first);
+            stats.root_returndatacopies +=
+                u64::from(self.previous.frames == 1 && matches!(op, Op::ReturnDataCopy { .. }));
             if first.ended {
                 break;
             }

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
 
-use super::campaign::{CampaignReport, PhaseStats};
-use crate::memory_gas_cost;
+use super::campaign::mainnet_cost;
+use super::campaign::{CampaignReport, PhaseStats, ReachStats};
 
 /// File names written by [`write_report`], in order.
 pub const REPORT_FILES: [&str; 4] = [
@@ -90,6 +90,9 @@ fn phase_row(out: &mut String, name: &str, p: &PhaseStats) {
         thousands(p.expansions),
     );
 }
+
+/// One row of the reach table: what a phase's [`ReachStats`] counted.
+type ReachRow = fn(&ReachStats) -> u64;
 
 /// The report as Markdown.
 pub fn markdown(r: &CampaignReport) -> String {
@@ -175,6 +178,37 @@ pub fn markdown(r: &CampaignReport) -> String {
     }
     let _ = writeln!(s);
 
+    let _ = writeln!(s, "## Reach\n");
+    let _ = writeln!(
+        s,
+        "Paths a harness easily misses, and how often this campaign took them.\n"
+    );
+    let _ = writeln!(s, "| | corpus | random | total |\n|---|---:|---:|---:|");
+    let reach_rows: [(&str, ReachRow); 6] = [
+        ("zero-length calls into our memory", |r| r.zero_length_calls),
+        ("frames of 2 MiB or more", |r| r.frames_of_2_mib),
+        ("reallocations inside a child frame", |r| {
+            r.child_reallocations
+        }),
+        ("sequences at call depth 1,024", |r| r.depth_limit_sequences),
+        ("CALLs at the depth limit (`CallDepth`)", |r| {
+            r.depth_limit_hits
+        }),
+        ("RETURNDATACOPYs in the root frame", |r| {
+            r.root_returndatacopies
+        }),
+    ];
+    for (name, get) in reach_rows {
+        let _ = writeln!(
+            s,
+            "| {name} | {} | {} | {} |",
+            thousands(get(&r.stats.corpus.reach)),
+            thousands(get(&r.stats.random.reach)),
+            thousands(get(&t.reach))
+        );
+    }
+    let _ = writeln!(s);
+
     let _ = writeln!(s, "## Outcomes hit\n");
     let _ = writeln!(s, "| outcome | ops |\n|---|---:|");
     for (k, v) in &t.outcomes.0 {
@@ -247,6 +281,28 @@ pub fn markdown(r: &CampaignReport) -> String {
             "**do not all agree with it**"
         }
     );
+    let classes = &r.sweep.size_classes;
+    let _ = writeln!(
+        s,
+        "Size classes to 4 GiB: {} word counts ({}) under {} pricings, {} costs — our memory's \
+         quotes and, up to {}, charges; revm's `GasParams::memory_cost`; `MemoryPricing`'s — \
+         against the reference model's formula: {}.\n",
+        classes.words.len(),
+        classes
+            .words
+            .iter()
+            .map(|w| thousands(*w))
+            .collect::<Vec<_>>()
+            .join(", "),
+        classes.pricings,
+        thousands(classes.checks),
+        bytes(classes.grown_to),
+        if classes.mismatches == 0 {
+            "all agree".to_string()
+        } else {
+            format!("**{} differ**", thousands(classes.mismatches))
+        }
+    );
     let _ = writeln!(
         s,
         "{} ops expanded memory during the campaign; the most one op charged was {} gas. The \
@@ -305,7 +361,7 @@ pub fn expansion_gas_svg(r: &CampaignReport) -> Result<String, String> {
         let (left, right) = root.split_horizontally(600);
 
         let max_size = r.sweep.max_size.max(64) as f64;
-        let max_cost = memory_gas_cost((r.sweep.max_size / 32).max(2) as u64) as f64 * 1.5;
+        let max_cost = mainnet_cost((r.sweep.max_size / 32).max(2) as u64) as f64 * 1.5;
         let mut chart = ChartBuilder::on(&left)
             .caption("Total memory cost C(size), per engine", ("sans-serif", 18))
             .margin(12)
@@ -331,7 +387,7 @@ pub fn expansion_gas_svg(r: &CampaignReport) -> Result<String, String> {
             .map(|s| {
                 s.points
                     .iter()
-                    .map(|&(size, _)| (size as f64, memory_gas_cost((size / 32) as u64) as f64))
+                    .map(|&(size, _)| (size as f64, mainnet_cost((size / 32) as u64) as f64))
                     .collect()
             })
             .unwrap_or_default();
@@ -414,7 +470,7 @@ pub fn expansion_gas_svg(r: &CampaignReport) -> Result<String, String> {
             .map_err(|e| plot_error(what, e))?;
         let bound: Vec<(f64, f64)> = super::campaign::sweep_words(max_obs_size as u64 / 32)
             .into_iter()
-            .map(|w| ((w * 32) as f64, memory_gas_cost(w) as f64))
+            .map(|w| ((w * 32) as f64, mainnet_cost(w) as f64))
             .collect();
         chart
             .draw_series(DashedLineSeries::new(bound, 6, 4, BLACK.stroke_width(1)))

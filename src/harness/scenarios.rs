@@ -2,7 +2,7 @@
 //! (written in the generator's byte format with [`encode`](super::generate::encode)) and run by
 //! the tests.
 
-use super::case::{u, Case, Op};
+use super::case::{u, Capacity, Case, Op, LARGE_FRAME, LARGE_GAS, LARGE_LIMIT};
 use super::generate::{decode_with, encode_with, Profile};
 use crate::{MemoryPricing, U256};
 
@@ -699,6 +699,221 @@ pub fn all() -> Vec<Scenario> {
                 Op::MStore {
                     offset: u(0x300),
                     value: word(7),
+                },
+                Op::MSize,
+            ],
+            ..Case::default()
+        },
+    );
+    // RETURNDATACOPY at huge source offsets (EIP-211's bound check, with offsets that
+    // saturate and small lengths): in children, where a failure only ends the child, then in
+    // the root on a child's 32 bytes of return data, where it ends the case.
+    let returndatacopy = |mem_offset: U256, data_offset: U256, len: u64| Op::ReturnDataCopy {
+        mem_offset,
+        data_offset,
+        len: u(len),
+    };
+    let mut ops = Vec::new();
+    for (data_offset, len) in [
+        (U256::MAX, 1),
+        (U256::MAX, 0),
+        (u(u64::MAX), 1),
+        (U256::from_limbs([0, 1, 0, 0]), 0),
+        (U256::from_limbs([0, 0, 0, 1 << 63]), 32),
+    ] {
+        // A child that fails keeps the gas it was given: give it little.
+        ops.push(call(0, 0, 0, 0, 1000));
+        ops.push(returndatacopy(u(0), data_offset, len));
+    }
+    ops.extend([
+        call(0, 0, 0, 0, u64::MAX),
+        Op::MStore {
+            offset: u(0),
+            value: word(0x77),
+        },
+        Op::Return {
+            offset: u(0),
+            len: u(32),
+        },
+        returndatacopy(u(0), u(31), 1),
+        returndatacopy(U256::MAX, u(32), 0),
+        returndatacopy(u(0), u(u64::MAX), 1),
+    ]);
+    add(
+        "returndatacopy_huge_offsets",
+        "diff_ops",
+        Case {
+            ops,
+            ..Case::default()
+        },
+    );
+    // RETURNDATACOPY(0, 2^256 - 1, 1) on the root's empty return data: the case ends there.
+    add(
+        "returndatacopy_max_offset_root",
+        "diff_small",
+        Case {
+            limit: 2048,
+            gas: 1000,
+            ops: vec![
+                Op::MStore8 {
+                    offset: u(0),
+                    value: 1,
+                },
+                returndatacopy(u(0), U256::MAX, 1),
+            ],
+            ..Case::default()
+        },
+    );
+
+    // Call depth 1,024 with regions at every level, in both directions: 1,025 CALLs (the last
+    // fails softly at the limit), a word stored at the bottom, and 1,024 RETURNs that hand it
+    // up through every frame's return region. Enough gas for a 64-byte expansion at every
+    // level, where 63/64 of what is left goes down each time.
+    let mut ops = vec![call(0, 32, 32, 32, u64::MAX); 1025];
+    ops.push(Op::MStore {
+        offset: u(32),
+        value: word(0xD1),
+    });
+    ops.extend(vec![
+        Op::Return {
+            offset: u(32),
+            len: u(32)
+        };
+        1024
+    ]);
+    ops.push(Op::MLoad { offset: u(32) });
+    add(
+        "depth_limit_chain",
+        "diff_ops",
+        Case {
+            gas: LARGE_GAS,
+            ops,
+            ..Case::default()
+        },
+    );
+
+    // Large frames: past 2^16 words (2 MiB, where words² passes 2^32) in the root and in a
+    // child, copies across the 2 MiB line, and the 16 MiB limit's edge.
+    let mib2 = LARGE_FRAME as u64;
+    add(
+        "large_frames",
+        "diff_ops",
+        Case {
+            limit: LARGE_LIMIT,
+            gas: LARGE_GAS,
+            ops: vec![
+                Op::MStore8 {
+                    offset: u(mib2 - 1),
+                    value: 1,
+                },
+                Op::MStore {
+                    offset: u(mib2 - 16),
+                    value: word(0x2A),
+                },
+                call(mib2 - 32, 64, mib2 + 64, 32, u64::MAX),
+                Op::CallDataCopy {
+                    mem_offset: u(mib2 - 8),
+                    data_offset: u(0),
+                    len: u(64),
+                },
+                Op::MCopy {
+                    dst: u(0),
+                    src: u(mib2),
+                    len: u(64),
+                },
+                Op::Return {
+                    offset: u(mib2 - 8),
+                    len: u(32),
+                },
+                Op::MLoad {
+                    offset: u(mib2 + 64),
+                },
+                Op::MStore8 {
+                    offset: u(LARGE_LIMIT - 1),
+                    value: 2,
+                },
+                Op::Read {
+                    offset: u(mib2 - 64),
+                    len: u(128),
+                },
+                Op::MStore8 {
+                    offset: u(LARGE_LIMIT),
+                    value: 3,
+                },
+            ],
+            ..Case::default()
+        },
+    );
+
+    // Growth that moves the buffer inside children: an exact starting capacity of 512 bytes,
+    // outgrown by a child that copies its calldata (in the parent's region, which moves too)
+    // and by a grandchild.
+    add(
+        "child_reallocation",
+        "diff_ops",
+        Case {
+            capacity: Capacity::Exact(512),
+            calldata: vec![0xC5; 40],
+            ops: vec![
+                Op::CallDataCopy {
+                    mem_offset: u(0),
+                    data_offset: u(0),
+                    len: u(40),
+                },
+                call(0, 40, 256, 64, u64::MAX),
+                Op::CallDataCopy {
+                    mem_offset: u(4000),
+                    data_offset: u(0),
+                    len: u(64),
+                },
+                call(4000, 64, 0, 32, u64::MAX),
+                Op::CallDataCopy {
+                    mem_offset: u(65_000),
+                    data_offset: u(8),
+                    len: u(64),
+                },
+                Op::Return {
+                    offset: u(65_000),
+                    len: u(32),
+                },
+                Op::MCopy {
+                    dst: u(100_000),
+                    src: u(0),
+                    len: u(64),
+                },
+                Op::Return {
+                    offset: u(100_000),
+                    len: u(64),
+                },
+                Op::MLoad { offset: u(256) },
+            ],
+            ..Case::default()
+        },
+    );
+    add(
+        "child_reallocation_from_zero",
+        "diff_small",
+        Case {
+            limit: 2048,
+            gas: 1000,
+            capacity: Capacity::Zero,
+            calldata: vec![0x5C; 16],
+            ops: vec![
+                call(0, 0, 0, 0, u64::MAX),
+                Op::CallDataCopy {
+                    mem_offset: u(0),
+                    data_offset: u(0),
+                    len: u(16),
+                },
+                call(0, 16, 32, 16, u64::MAX),
+                Op::CallDataCopy {
+                    mem_offset: u(600),
+                    data_offset: u(0),
+                    len: u(16),
+                },
+                Op::Return {
+                    offset: u(600),
+                    len: u(16),
                 },
                 Op::MSize,
             ],

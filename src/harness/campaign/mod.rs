@@ -36,11 +36,9 @@ use super::evm::{
     EvmOracle,
 };
 use super::generate::{decode, decode_small, Profile};
-use super::oracle::Oracle;
+use super::oracle::{Mode, Oracle};
 use super::raw::drive_raw;
 use super::reproducer::rust_reproducer;
-use crate::memory_gas_cost;
-
 pub mod compare;
 pub mod random;
 pub mod results;
@@ -50,9 +48,11 @@ pub use compare::{compare_reports, TIMING_KEYS};
 pub use random::{random_input, SplitMix64};
 pub use results::{
     CampaignReport, CorpusReport, Counts, Divergences, ExpansionBucket, ExpansionBuckets, Failure,
-    PhaseStats, Phases, PlotData, RandomReport, Timing, OUTCOMES,
+    PhaseStats, Phases, PlotData, RandomReport, ReachStats, Timing, OUTCOMES,
 };
-pub use sweep::{cost_sweep, sweep_words, Sweep, SweepReport};
+pub use sweep::{
+    check_cost_classes, cost_sweep, mainnet_cost, sweep_words, CostClasses, Sweep, SweepReport,
+};
 
 use results::Accumulator;
 
@@ -102,6 +102,8 @@ pub struct CampaignConfig {
     /// the report with their location instead). Installs a process-wide panic hook for the
     /// duration of [`Campaign::run`]: meant for the command, not for tests running in parallel.
     pub capture_panics: bool,
+    /// How the oracle compares (the report is the same in both modes; the full mode is slower).
+    pub mode: Mode,
 }
 
 impl Default for CampaignConfig {
@@ -115,6 +117,7 @@ impl Default for CampaignConfig {
             progress: false,
             evm_programs: super::evm::phase::DEFAULT_PROGRAMS,
             capture_panics: false,
+            mode: Mode::from_env(),
         }
     }
 }
@@ -237,7 +240,8 @@ impl Run<'_> {
             Err(payload) => {
                 acc.sequences += 1;
                 // An engine may be left mid-case: start over with fresh ones.
-                self.oracle = Oracle::new((self.campaign.engines)());
+                self.oracle =
+                    Oracle::new((self.campaign.engines)()).with_mode(self.campaign.config.mode);
                 let text = format!(
                     "PANIC: {}\n\nreproducer (paste into a test file):\n\n{}",
                     panic_text(payload.as_ref()),
@@ -349,7 +353,7 @@ impl Campaign {
             None => Vec::new(),
         };
         let _hook = HookGuard::install(config.capture_panics);
-        let oracle = Oracle::new((self.engines)());
+        let oracle = Oracle::new((self.engines)()).with_mode(config.mode);
         let engine_names = oracle.engine_names();
         let mut run = Run {
             campaign: self,
@@ -491,7 +495,7 @@ impl Campaign {
         // Phase 3: every engine's cost function over the sizes the campaign reached.
         let max_size = stats.total.max_frame_size.max(32);
         let words = sweep_words(max_size.div_ceil(32) as u64);
-        let analytic = memory_gas_cost(*words.last().unwrap_or(&1));
+        let analytic = mainnet_cost(*words.last().unwrap_or(&1));
         let mut sweeps = Vec::new();
         for mut engine in (self.engines)() {
             let sweep = cost_sweep(engine.as_mut(), &words);
@@ -502,12 +506,12 @@ impl Campaign {
             let wrong = sweep
                 .points
                 .iter()
-                .find(|&&(size, gas)| gas != memory_gas_cost((size / 32) as u64));
+                .find(|&&(size, gas)| gas != mainnet_cost((size / 32) as u64));
             let problem = match (&sweep.error, wrong) {
                 (Some(e), _) => Some(e.clone()),
                 (None, Some(&(size, gas))) => Some(format!(
                     "total cost at {size} bytes is {gas}, expected 3·w + ⌊w²/512⌋ = {}",
-                    memory_gas_cost((size / 32) as u64)
+                    mainnet_cost((size / 32) as u64)
                 )),
                 (None, None) => None,
             };
@@ -521,6 +525,17 @@ impl Campaign {
                     input: Vec::new(),
                 });
             }
+        }
+        // Every size class up to 4 GiB, under many pricings, against the model's formula.
+        let (size_classes, problems) = check_cost_classes();
+        for problem in problems {
+            run.fail(Failure {
+                kind: "cost",
+                source: "size classes to 4 GiB".to_string(),
+                target: String::new(),
+                text: problem,
+                input: Vec::new(),
+            });
         }
         let sweep = SweepReport {
             max_size: (*words.last().unwrap_or(&1) * 32) as usize,
@@ -540,6 +555,7 @@ impl Campaign {
             ),
             analytic_cost_at_max: analytic,
             engines_agree,
+            size_classes,
         };
 
         let secs = elapsed.as_secs_f64();

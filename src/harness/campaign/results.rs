@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::harness::case::OpKind;
+use crate::harness::case::{OpKind, MAX_CALL_DEPTH};
+use crate::harness::engines::model_memory_cost;
 use crate::harness::evm::phase::EvmReport;
 use crate::harness::observation::Outcome;
 use crate::harness::oracle::RunStats;
-use crate::memory_gas_cost;
+use crate::MemoryPricing;
 
 use super::sweep::{Sweep, SweepReport};
 
@@ -79,10 +80,36 @@ pub struct PhaseStats {
     pub max_expansion_gas: u64,
     /// Sequences run with a memory pricing other than mainnet's.
     pub repriced: u64,
+    /// Paths that are hard to reach, and how often they were.
+    pub reach: ReachStats,
+}
+
+/// How often a phase reached the paths a harness easily misses.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ReachStats {
+    /// Calls into our memory with a zero length (an expansion, copy, read or return of nothing,
+    /// at any offset), as an interpreter that does not special-case them makes them.
+    pub zero_length_calls: u64,
+    /// Frames that grew to 2 MiB (2^16 words, where `words²` passes 2^32) or more.
+    pub frames_of_2_mib: u64,
+    /// Growths inside a child frame that moved our memory to a new allocation.
+    pub child_reallocations: u64,
+    /// Sequences that reached call depth 1,024, the limit.
+    pub depth_limit_sequences: u64,
+    /// CALLs made at depth 1,024, which fail without entering a child (`CallDepth`).
+    pub depth_limit_hits: u64,
+    /// RETURNDATACOPYs run in the root frame.
+    pub root_returndatacopies: u64,
 }
 
 impl PhaseStats {
-    fn from_run_stats(sequences: u64, stats: &RunStats, expansions: u64, max_gas: u64) -> Self {
+    fn from_run_stats(
+        sequences: u64,
+        stats: &RunStats,
+        expansions: u64,
+        max_gas: u64,
+        depth_limit_sequences: u64,
+    ) -> Self {
         let ops_by_kind = OpKind::ALL
             .iter()
             .map(|k| {
@@ -115,6 +142,18 @@ impl PhaseStats {
             expansions,
             max_expansion_gas: max_gas,
             repriced: stats.repriced,
+            reach: ReachStats {
+                zero_length_calls: stats.reach.zero_length_calls,
+                frames_of_2_mib: stats.large_frames,
+                child_reallocations: stats.reach.child_reallocations,
+                depth_limit_sequences,
+                depth_limit_hits: stats
+                    .outcomes
+                    .get(&Outcome::CallDepth)
+                    .copied()
+                    .unwrap_or(0),
+                root_returndatacopies: stats.root_returndatacopies,
+            },
         }
     }
 }
@@ -127,17 +166,20 @@ pub(super) struct Accumulator {
     stats: RunStats,
     expansions: u64,
     max_gas: u64,
+    depth_limit_sequences: u64,
 }
 
 impl Accumulator {
     pub(super) fn add(&mut self, mut stats: RunStats, buckets: &mut ExpansionBuckets) {
         self.sequences += 1;
+        self.depth_limit_sequences += u64::from(stats.max_depth >= MAX_CALL_DEPTH);
         for &(size, gas) in &stats.expansions {
             // The size recorded is that of the frame open after the op: for CALL, RETURN and
             // REVERT it is not the frame that paid. Only points the size can explain (at most
             // the cost of growing that frame from empty) go to the figure, which plots
             // mainnet's pricing: a case priced otherwise is counted but not plotted.
-            if stats.repriced == 0 && gas <= memory_gas_cost(size.div_ceil(32) as u64) {
+            let from_empty = model_memory_cost(MemoryPricing::MAINNET, size.div_ceil(32) as u128);
+            if stats.repriced == 0 && gas as u128 <= from_empty {
                 buckets.add(size, gas);
             }
             self.expansions += 1;
@@ -148,7 +190,13 @@ impl Accumulator {
     }
 
     pub(super) fn phase(&self) -> PhaseStats {
-        PhaseStats::from_run_stats(self.sequences, &self.stats, self.expansions, self.max_gas)
+        PhaseStats::from_run_stats(
+            self.sequences,
+            &self.stats,
+            self.expansions,
+            self.max_gas,
+            self.depth_limit_sequences,
+        )
     }
 
     pub(super) fn merged(&self, other: &Accumulator) -> PhaseStats {
@@ -159,6 +207,7 @@ impl Accumulator {
             &stats,
             self.expansions + other.expansions,
             self.max_gas.max(other.max_gas),
+            self.depth_limit_sequences + other.depth_limit_sequences,
         )
     }
 }
@@ -240,8 +289,9 @@ impl ExpansionBuckets {
 /// What went wrong in one input.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Failure {
-    /// `divergence` (engines disagreed), `panic` (an engine or driver panicked) or `sweep` (an
-    /// engine's cost function is not the analytic one).
+    /// `divergence` (engines disagreed), `panic` (an engine or driver panicked), `sweep` (an
+    /// engine's cost function is not the analytic one) or `cost` (a size class is priced
+    /// otherwise than by the model's formula).
     pub kind: &'static str,
     /// Where the input came from: a corpus path or `random #<index>`.
     pub source: String,

@@ -81,8 +81,8 @@ const OP_TABLE: [u8; 32] = [
 /// Tags at or above this keep terminal ops in the root frame.
 pub const EXPLICIT_TAG: u8 = 224;
 
-/// Values above `u32` worth generating often.
-const HUGE: [U256; 8] = [
+/// Values above `u32` worth generating often (the program generator uses them too).
+pub(crate) const HUGE: [U256; 8] = [
     U256::from_limbs([u32::MAX as u64, 0, 0, 0]),
     U256::from_limbs([1 << 32, 0, 0, 0]),
     U256::from_limbs([(1 << 32) + 1, 0, 0, 0]),
@@ -93,22 +93,26 @@ const HUGE: [U256; 8] = [
     U256::MAX,
 ];
 
-fn take<const N: usize>(u: &mut Unstructured<'_>) -> [u8; N] {
+/// The next `N` input bytes (zeros past the end). The byte readers here serve both generators.
+pub(crate) fn take<const N: usize>(u: &mut Unstructured<'_>) -> [u8; N] {
     let mut buf = [0u8; N];
     // fill_buffer never fails: it zero-fills past the end of the input.
     let _ = u.fill_buffer(&mut buf);
     buf
 }
 
-fn byte(u: &mut Unstructured<'_>) -> u8 {
+/// The next byte.
+pub(crate) fn byte(u: &mut Unstructured<'_>) -> u8 {
     take::<1>(u)[0]
 }
 
-fn u16_le(u: &mut Unstructured<'_>) -> u16 {
+/// The next two bytes, little-endian.
+pub(crate) fn u16_le(u: &mut Unstructured<'_>) -> u16 {
     u16::from_le_bytes(take(u))
 }
 
-fn u32_le(u: &mut Unstructured<'_>) -> u32 {
+/// The next four bytes, little-endian.
+pub(crate) fn u32_le(u: &mut Unstructured<'_>) -> u32 {
     u32::from_le_bytes(take(u))
 }
 

@@ -53,6 +53,8 @@
 use arbitrary::{Arbitrary, Result, Unstructured};
 use revm_primitives::{hardfork::SpecId, U256};
 
+use crate::harness::generate::{byte, take, u16_le, u32_le, HUGE};
+
 use super::spec::{
     Action, ActionKind, CallKind, CreateKind, InitCode, ProgramSpec, Region, Sink, Target, Word,
     MAX_ACTIONS, MAX_BYTES, MAX_CONTRACTS, MAX_INIT_ACTIONS,
@@ -115,39 +117,8 @@ pub const ACTION_TABLE: [ActionKind; 64] = {
     table
 };
 
-/// Values above `u32` worth generating often.
-const HUGE: [U256; 8] = [
-    U256::from_limbs([u32::MAX as u64, 0, 0, 0]),
-    U256::from_limbs([1 << 32, 0, 0, 0]),
-    U256::from_limbs([(1 << 32) + 1, 0, 0, 0]),
-    U256::from_limbs([u64::MAX, 0, 0, 0]),
-    U256::from_limbs([0, 1, 0, 0]),
-    U256::from_limbs([1, 1, 0, 0]),
-    U256::from_limbs([0, 0, 0, 1 << 63]),
-    U256::MAX,
-];
-
 /// revm's default memory limit (`CfgEnv::memory_limit`).
 const REVM_DEFAULT_LIMIT: u64 = (1 << 32) - 1;
-
-fn take<const N: usize>(u: &mut Unstructured<'_>) -> [u8; N] {
-    let mut buf = [0u8; N];
-    // fill_buffer never fails: it zero-fills past the end of the input.
-    let _ = u.fill_buffer(&mut buf);
-    buf
-}
-
-fn byte(u: &mut Unstructured<'_>) -> u8 {
-    take::<1>(u)[0]
-}
-
-fn u16_le(u: &mut Unstructured<'_>) -> u16 {
-    u16::from_le_bytes(take(u))
-}
-
-fn u32_le(u: &mut Unstructured<'_>) -> u32 {
-    u32::from_le_bytes(take(u))
-}
 
 fn u64_le(u: &mut Unstructured<'_>) -> u64 {
     u64::from_le_bytes(take(u))

@@ -9,7 +9,6 @@
 //! report.
 
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use revm_context::{BlockEnv, CfgEnv, Context, TxEnv};
 use revm_context_interface::result::{ExecResultAndState, ExecutionResult, HaltReason};
@@ -25,6 +24,7 @@ use super::program::Program;
 use super::reproducer::rust_reproducer;
 use super::spec::ProgramSpec;
 use super::trace::{Recorder, StepRecord};
+use crate::harness::panics::catch;
 use crate::revm::faults::Faults;
 use crate::revm::{MemoryBuilder, Step};
 
@@ -302,17 +302,6 @@ impl EvmOracle {
             over_budget: false,
         }
     }
-}
-
-/// Runs `f`, turning a panic into its message.
-fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-        payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic without a message".to_string())
-    })
 }
 
 fn context(setup: &TxSetup) -> revm_handler::MainnetContext<CacheDB<EmptyDB>> {

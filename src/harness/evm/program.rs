@@ -83,6 +83,15 @@ impl Program {
             .map_or(contract_address(0), |c| c.address)
     }
 
+    /// What contract `i` is, for listings: ` (entry)`, ` (data)` or nothing.
+    pub fn role(&self, i: usize) -> &'static str {
+        match self.contracts.get(i) {
+            _ if i == 0 => " (entry)",
+            Some(c) if c.address == DATA_ADDRESS => " (data)",
+            _ => "",
+        }
+    }
+
     /// The code at `address`, if the program puts any there.
     pub fn code_at(&self, address: Address) -> Option<&[u8]> {
         self.contracts

@@ -1,5 +1,6 @@
-//! Turning a panic inside one case into that case's failure: [`catch`] runs a closure under
-//! `catch_unwind` and returns the panic's message and location instead of unwinding further.
+//! Turning a panic inside one case into that case's failure (a state-test case, a `diff_evm`
+//! engine run): [`catch`] runs a closure under `catch_unwind` and returns the panic's message
+//! and location instead of unwinding further.
 //!
 //! While a thread is inside [`catch`], the process-wide panic hook records the message for that
 //! thread instead of printing it, so a panicking case neither aborts the run nor scribbles over

@@ -108,8 +108,9 @@ fn limit_above_4gib() {
 /// gigabytes was affordable, and stock revm and `MemoryEvm` each held that much: past the
 /// fuzzer's 4 GiB RSS limit. Both engines agreed on everything they ran. Fixed in the harness:
 /// `fuzz_program` runs a program whose gas limit is above `MAX_GENERATED_GAS` under a memory
-/// limit of at most 16 MiB (`GUARDED_MEMORY_LIMIT`), the same for both engines, and the step
-/// budget bounds its time; the fuzz target and the campaign both go through it.
+/// limit of at most 1 MiB (`GUARDED_MEMORY_LIMIT`; 16 MiB when first fixed), the same for both
+/// engines, and the work budget bounds its time; the fuzz target and the campaign both go
+/// through it.
 #[test]
 fn oom_huge_gas_huge_memory() {
     replay("diff_evm", "oom-huge-gas-huge-memory");
@@ -121,7 +122,8 @@ fn oom_huge_gas_huge_memory() {
 /// but the step budget (then 200,000 instructions) let a few hundred such hashes run. Fixed in
 /// the harness: the budget counts work, not instructions — an instruction counts one, plus one
 /// per KiB of memory it reads or writes (`trace::touched`) — so the run stops before the
-/// expensive instruction past the budget; it now takes well under a second.
+/// expensive instruction past the budget (50,000 units now), and the memory guard is 1 MiB; it
+/// now takes a few milliseconds.
 #[test]
 fn slow_hashing_under_huge_gas() {
     replay("diff_evm", "slow-hashing-under-huge-gas");

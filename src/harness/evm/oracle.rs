@@ -31,8 +31,8 @@ use crate::revm::{MemoryBuilder, Step};
 /// The work a transaction may do to be compared: each instruction counts one, plus one per KiB
 /// of memory it reads or writes ([`touched`](super::trace::touched)). Stock revm runs first; a
 /// transaction that wants more is stopped there and not compared ([`Agreement::over_budget`]).
-/// Generated programs do a few thousand on average; the 1,024-deep call chain about 30,000.
-pub const MAX_STEPS: u64 = 200_000;
+/// Generated programs do 1,500 on average; the 1,024-deep call chain about 30,000.
+pub const MAX_WORK: u64 = 50_000;
 
 /// A transaction and everything it runs on.
 #[derive(Clone, Debug)]
@@ -64,7 +64,7 @@ pub struct Agreement {
     pub max_memory: u32,
     /// Whether the transaction succeeded (was not rejected, reverted or halted).
     pub success: bool,
-    /// Whether the transaction wanted more than [`MAX_STEPS`] instructions: stock revm was
+    /// Whether the transaction wanted more than [`MAX_WORK`] instructions: stock revm was
     /// stopped there and `MemoryEvm` not run, so nothing was compared past the recorded steps.
     pub over_budget: bool,
 }
@@ -142,8 +142,8 @@ impl EvmOracle {
     /// An oracle with empty recorders.
     pub fn new() -> Self {
         Self {
-            stock: Recorder::new(MAX_STEPS),
-            ours: Recorder::new(MAX_STEPS),
+            stock: Recorder::new(MAX_WORK),
+            ours: Recorder::new(MAX_WORK),
             faults: Faults::default(),
         }
     }
@@ -221,7 +221,7 @@ impl EvmOracle {
     }
 
     /// Both engines, each run caught: a panic becomes its message. `None` when stock revm ran
-    /// over [`MAX_STEPS`] (ours is then not run).
+    /// over [`MAX_WORK`] (ours is then not run).
     fn run_both(
         &mut self,
         setup: &TxSetup,
@@ -237,7 +237,7 @@ impl EvmOracle {
 
     /// Runs both again with the memory digested at every step; the first step that differs.
     fn first_difference_in_full(&mut self, setup: &TxSetup) -> usize {
-        let (mut stock, mut ours) = (Recorder::new(MAX_STEPS), Recorder::new(MAX_STEPS));
+        let (mut stock, mut ours) = (Recorder::new(MAX_WORK), Recorder::new(MAX_WORK));
         stock.full = true;
         ours.full = true;
         let _ = catch(|| run_stock(setup, &mut stock));
@@ -259,8 +259,8 @@ impl EvmOracle {
         let agreed = index
             .checked_sub(1)
             .and_then(|i| self.stock.steps.get(i).copied());
-        let mut stock_rec = Recorder::new(MAX_STEPS);
-        let mut ours_rec = Recorder::new(MAX_STEPS);
+        let mut stock_rec = Recorder::new(MAX_WORK);
+        let mut ours_rec = Recorder::new(MAX_WORK);
         stock_rec.capture_at(index);
         ours_rec.capture_at(index);
         let _ = catch(|| run_stock(setup, &mut stock_rec));
@@ -458,13 +458,14 @@ impl fmt::Display for EvmDivergence {
 
 /// The memory limit a fuzzed program with a gas limit above [`MAX_GENERATED_GAS`] runs under
 /// (unless its own is lower): with that much gas, memory of gigabytes is affordable, and two
-/// engines holding it would take the fuzzer past its memory limit.
-pub const GUARDED_MEMORY_LIMIT: u64 = 16 << 20;
+/// engines holding it would take the fuzzer past its memory limit; hashing and copying it
+/// would take seconds for one input.
+pub const GUARDED_MEMORY_LIMIT: u64 = 1 << 20;
 
 /// `spec` compiled for fuzzing: a program whose gas limit is above [`MAX_GENERATED_GAS`] (only
 /// the explicit form reaches it, e.g. the 1,024-deep call chain) gets at most
 /// [`GUARDED_MEMORY_LIMIT`] of memory; any other runs as it is. The step budget
-/// ([`MAX_STEPS`]) bounds the time either way.
+/// ([`MAX_WORK`]) bounds the time either way.
 pub fn fuzz_program(spec: &ProgramSpec) -> Program {
     let mut program = spec.compile();
     if program.gas_limit > MAX_GENERATED_GAS {

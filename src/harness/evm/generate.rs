@@ -20,8 +20,9 @@
 //!   data account's code (byte strings: a selector giving a length under 16 or 128, or 255,
 //!   255 and a `u16`; then the bytes); the number of contracts (1 ..= 3; 255, 255 then a
 //!   `u16`).
-//! * Then per contract an action count (selector `% 65`, or 255, 255 and a `u16`) and its
-//!   actions, until the count or the end of the input. A selector of 128 or more (not 255)
+//! * Then per contract an action count (selector `% 17`, or `% 65` for one selector in four;
+//!   255 then a selector `% 65`; 255, 255 and a `u16`) and its actions, until the count or the
+//!   end of the input. A selector of 128 or more (not 255)
 //!   also makes a contract other than the entry one take safe operands (below).
 //! * Sizes that bound a run (the gas limit, above all: recursion through calls ends on gas or
 //!   depth; counts; lengths) take two explicit bytes, so that random inputs rarely leave the
@@ -662,6 +663,17 @@ impl Decoder {
     }
 }
 
+/// An action count from a biased selector: mostly up to 16 (three selectors in four), else up
+/// to [`MAX_GENERATED_ACTIONS`]. Short contracts keep a run (two engines, every instruction
+/// compared) cheap, so that the fuzzer tries more programs; long ones still come.
+fn biased_count(s: u8) -> usize {
+    if s % 4 == 0 {
+        s as usize % (MAX_GENERATED_ACTIONS + 1)
+    } else {
+        s as usize % 17
+    }
+}
+
 /// Decodes a program spec from the rest of `u`.
 pub fn decode_from(u: &mut Unstructured<'_>) -> ProgramSpec {
     let spec = match byte(u) {
@@ -722,7 +734,7 @@ pub fn decode_from(u: &mut Unstructured<'_>) -> ProgramSpec {
                 EXPLICIT => ((u16_le(u) as usize).min(MAX_ACTIONS), false),
                 s => (s as usize % (MAX_GENERATED_ACTIONS + 1), false),
             },
-            s => (s as usize % (MAX_GENERATED_ACTIONS + 1), s >= 128),
+            s => (biased_count(s), s >= 128),
         };
         decoder.careful = decoder.entry || careful;
         contracts.push(decoder.actions(u, n));

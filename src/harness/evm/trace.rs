@@ -251,7 +251,9 @@ impl Recorder {
         // callee's and comes back to the caller's, whose last instruction was the call.
         let d = depth as usize;
         let entered = d >= self.frames.len();
-        self.frames.resize(d + 1, Track::default());
+        if self.frames.len() != d + 1 {
+            self.frames.resize(d + 1, Track::default());
+        }
         let track = &mut self.frames[d];
         let due = index - track.last_full >= DIGEST_EVERY.max(memory.len() / BYTES_PER_STEP);
         let memory_digest = if self.full || entered || due {

@@ -108,7 +108,7 @@ fn limit_above_4gib() {
 /// gigabytes was affordable, and stock revm and `MemoryEvm` each held that much: past the
 /// fuzzer's 4 GiB RSS limit. Both engines agreed on everything they ran. Fixed in the harness:
 /// `fuzz_program` runs a program whose gas limit is above `MAX_GENERATED_GAS` under a memory
-/// limit of at most 1 MiB (`GUARDED_MEMORY_LIMIT`; 16 MiB when first fixed), the same for both
+/// limit of at most 32 MiB (`GUARDED_MEMORY_LIMIT`), the same for both
 /// engines, and the work budget bounds its time; the fuzz target and the campaign both go
 /// through it.
 #[test]
@@ -117,13 +117,13 @@ fn oom_huge_gas_huge_memory() {
 }
 
 /// **A program took 12 s in the `diff_evm` target (the harness, not an engine; reported by
-/// libFuzzer as a slow unit).** Its gas limit is spelled out at 0x2a2a…, so with the 16 MiB
-/// memory guard it could still KECCAK256 16 MiB regions again and again: both engines agreed,
+/// libFuzzer as a slow unit).** Its gas limit is spelled out at 0x2a2a…, so under the memory
+/// guard (16 MiB then) it could still KECCAK256 16 MiB regions again and again: both engines agreed,
 /// but the step budget (then 200,000 instructions) let a few hundred such hashes run. Fixed in
 /// the harness: the budget counts work, not instructions — an instruction counts one, plus one
 /// per KiB of memory it reads or writes (`trace::touched`) — so the run stops before the
-/// expensive instruction past the budget (50,000 units now), and the memory guard is 1 MiB; it
-/// now takes a few milliseconds.
+/// expensive instruction past the budget (50,000 units now); it now takes a few tens of
+/// milliseconds.
 #[test]
 fn slow_hashing_under_huge_gas() {
     replay("diff_evm", "slow-hashing-under-huge-gas");

@@ -106,11 +106,11 @@ fn limit_above_4gib() {
 /// spells out any gas limit (the named 1,024-deep call chain needs 2^44); this input asks for
 /// 0x1919_1900_0000_90a7 gas with revm's default memory limit, so expanding memory to
 /// gigabytes was affordable, and stock revm and `MemoryEvm` each held that much: past the
-/// fuzzer's 4 GiB RSS limit. Both engines agreed on everything they ran. Fixed in the harness:
-/// `fuzz_program` runs a program whose gas limit is above `MAX_GENERATED_GAS` under a memory
-/// limit of at most 32 MiB (`GUARDED_MEMORY_LIMIT`), the same for both
-/// engines, and the work budget bounds its time; the fuzz target and the campaign both go
-/// through it.
+/// fuzzer's 4 GiB RSS limit. Both engines agreed on everything they ran. Fixed in the harness,
+/// first with a memory limit for such programs, now by `fuzz_program` capping every program's
+/// gas limit at `MAX_GENERATED_GAS` (10M, which bounds memory to megabytes); the fuzz target and
+/// the campaign both go through it, and the named scenarios that need more gas run at full gas
+/// in `tests/evm_oracle.rs`.
 #[test]
 fn oom_huge_gas_huge_memory() {
     replay("diff_evm", "oom-huge-gas-huge-memory");
@@ -122,8 +122,8 @@ fn oom_huge_gas_huge_memory() {
 /// but the step budget (then 200,000 instructions) let a few hundred such hashes run. Fixed in
 /// the harness: the budget counts work, not instructions — an instruction counts one, plus one
 /// per KiB of memory it reads or writes (`trace::touched`) — so the run stops before the
-/// expensive instruction past the budget (50,000 units now); it now takes a few tens of
-/// milliseconds.
+/// expensive instruction past the budget (50,000 units now); and `fuzz_program` now caps the
+/// gas limit at 10M, so it takes a few milliseconds.
 #[test]
 fn slow_hashing_under_huge_gas() {
     replay("diff_evm", "slow-hashing-under-huge-gas");

@@ -128,3 +128,17 @@ fn oom_huge_gas_huge_memory() {
 fn slow_hashing_under_huge_gas() {
     replay("diff_evm", "slow-hashing-under-huge-gas");
 }
+
+/// **The data contract's code began with `0xEF01` and crashed the `diff_evm` target (the
+/// harness, not an engine; found by `cargo fuzz run diff_evm` in an hour-long run).** The data
+/// contract (what EXTCODECOPY reads) holds arbitrary bytes from the input, and `Program::db`
+/// built every contract's code with revm's `Bytecode::new_raw`, which reads a `0xEF01` prefix as
+/// an EIP-7702 delegation designator and panics ("Expect correct bytecode") when the length is
+/// not 23 bytes. Fixed in the harness: `Program::db` builds legacy bytecode for every contract,
+/// which is what the programs are, so any bytes are accepted and both engines see the same
+/// state. The input (9 bytes after `cargo fuzz tmin`) is an empty entry contract and the data
+/// code `ef 01 00 00 00 00 00 00`.
+#[test]
+fn data_code_starts_with_ef01() {
+    replay("diff_evm", "data-code-starts-with-ef01");
+}

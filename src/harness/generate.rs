@@ -179,8 +179,8 @@ const OP_TABLE: [u8; 32] = [
 /// Tags at or above this keep terminal ops in the root frame.
 pub const EXPLICIT_TAG: u8 = 224;
 
-/// Values above `u32` worth generating often.
-const HUGE: [U256; 8] = [
+/// Values above `u32` worth generating often (the program generator uses them too).
+pub(crate) const HUGE: [U256; 8] = [
     U256::from_limbs([u32::MAX as u64, 0, 0, 0]),
     U256::from_limbs([1 << 32, 0, 0, 0]),
     U256::from_limbs([(1 << 32) + 1, 0, 0, 0]),
@@ -211,7 +211,7 @@ impl<'a> Input<'a> {
     }
 
     /// Fills `buf` with the next bytes, zeros past the end of the input.
-    fn fill(&mut self, buf: &mut [u8]) {
+    pub(crate) fn fill(&mut self, buf: &mut [u8]) {
         let n = buf.len().min(self.data.len());
         let (read, rest) = self.data.split_at(n);
         buf[..n].copy_from_slice(read);
@@ -220,13 +220,15 @@ impl<'a> Input<'a> {
     }
 }
 
-fn take<const N: usize>(u: &mut Input<'_>) -> [u8; N] {
+/// The next `N` input bytes (zeros past the end). The byte readers here serve both generators.
+pub(crate) fn take<const N: usize>(u: &mut Input<'_>) -> [u8; N] {
     let mut buf = [0u8; N];
     u.fill(&mut buf);
     buf
 }
 
-fn byte(u: &mut Input<'_>) -> u8 {
+/// The next byte (zero past the end).
+pub(crate) fn byte(u: &mut Input<'_>) -> u8 {
     match u.data.split_first() {
         Some((&b, rest)) => {
             u.data = rest;
@@ -236,11 +238,13 @@ fn byte(u: &mut Input<'_>) -> u8 {
     }
 }
 
-fn u16_le(u: &mut Input<'_>) -> u16 {
+/// The next two bytes, little-endian.
+pub(crate) fn u16_le(u: &mut Input<'_>) -> u16 {
     u16::from_le_bytes(take(u))
 }
 
-fn u32_le(u: &mut Input<'_>) -> u32 {
+/// The next four bytes, little-endian.
+pub(crate) fn u32_le(u: &mut Input<'_>) -> u32 {
     u32::from_le_bytes(take(u))
 }
 

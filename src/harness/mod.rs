@@ -42,6 +42,7 @@ pub mod evm;
 pub mod generate;
 pub mod observation;
 pub mod oracle;
+pub(crate) mod panics;
 pub mod raw;
 pub mod report;
 pub mod reproducer;

@@ -46,7 +46,8 @@ pub fn write_report(report: &CampaignReport, out_dir: &Path) -> Result<Vec<PathB
     Ok(written)
 }
 
-fn thousands(n: u64) -> String {
+/// `n` with thousands separators (`1,234,567`).
+pub(crate) fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use revm_bytecode::opcode::{OpCode, PUSH0, PUSH1, PUSH32};
 use revm_primitives::Address;
 
-use super::program::{Program, DATA_ADDRESS};
+use super::program::Program;
 
 /// `code` as one line per instruction, `>>` before the instruction at `mark`. A PUSH whose
 /// immediate runs past the end shows the bytes there are and says so; an undefined opcode
@@ -53,13 +53,7 @@ pub fn disassemble(code: &[u8], mark: Option<usize>) -> String {
 pub fn listing(program: &Program, mark: Option<(Address, usize)>) -> String {
     let mut out = String::new();
     for (i, contract) in program.contracts.iter().enumerate() {
-        let role = if i == 0 {
-            " (entry)"
-        } else if contract.address == DATA_ADDRESS {
-            " (data)"
-        } else {
-            ""
-        };
+        let role = program.role(i);
         let _ = writeln!(
             out,
             "contract {i}{role} at {}, {} bytes:",

@@ -6,7 +6,7 @@
 //! [`encode_program`], which writes named scenarios as corpus files.
 //!
 //! As for the op model's generator (`harness::generate`), the format is this module's own,
-//! built only on `Unstructured::fill_buffer` (bytes past the end read as zero), so every input
+//! built only on reading bytes front to back (bytes past the end read as zero), so every input
 //! decodes; [`ProgramSpec`] implements `Arbitrary` by decoding.
 //!
 //! # Byte format
@@ -20,8 +20,9 @@
 //!   data account's code (byte strings: a selector giving a length under 16 or 128, or 255,
 //!   255 and a `u16`; then the bytes); the number of contracts (1 ..= 3; 255, 255 then a
 //!   `u16`).
-//! * Then per contract an action count (selector `% 65`, or 255, 255 and a `u16`) and its
-//!   actions, until the count or the end of the input. A selector of 128 or more (not 255)
+//! * Then per contract an action count (selector `% 17`, or `% 65` for one selector in four;
+//!   255 then a selector `% 65`; 255, 255 and a `u16`) and its actions, until the count or the
+//!   end of the input. A selector of 128 or more (not 255)
 //!   also makes a contract other than the entry one take safe operands (below).
 //! * Sizes that bound a run (the gas limit, above all: recursion through calls ends on gas or
 //!   depth; counts; lengths) take two explicit bytes, so that random inputs rarely leave the
@@ -52,6 +53,8 @@
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 use revm_primitives::{hardfork::SpecId, U256};
+
+use crate::harness::generate::{byte, take, u16_le, u32_le, Input, HUGE};
 
 use super::spec::{
     Action, ActionKind, CallKind, CreateKind, InitCode, ProgramSpec, Region, Sink, Target, Word,
@@ -115,50 +118,19 @@ pub const ACTION_TABLE: [ActionKind; 64] = {
     table
 };
 
-/// Values above `u32` worth generating often.
-const HUGE: [U256; 8] = [
-    U256::from_limbs([u32::MAX as u64, 0, 0, 0]),
-    U256::from_limbs([1 << 32, 0, 0, 0]),
-    U256::from_limbs([(1 << 32) + 1, 0, 0, 0]),
-    U256::from_limbs([u64::MAX, 0, 0, 0]),
-    U256::from_limbs([0, 1, 0, 0]),
-    U256::from_limbs([1, 1, 0, 0]),
-    U256::from_limbs([0, 0, 0, 1 << 63]),
-    U256::MAX,
-];
-
 /// revm's default memory limit (`CfgEnv::memory_limit`).
 const REVM_DEFAULT_LIMIT: u64 = (1 << 32) - 1;
 
-fn take<const N: usize>(u: &mut Unstructured<'_>) -> [u8; N] {
-    let mut buf = [0u8; N];
-    // fill_buffer never fails: it zero-fills past the end of the input.
-    let _ = u.fill_buffer(&mut buf);
-    buf
-}
-
-fn byte(u: &mut Unstructured<'_>) -> u8 {
-    take::<1>(u)[0]
-}
-
-fn u16_le(u: &mut Unstructured<'_>) -> u16 {
-    u16::from_le_bytes(take(u))
-}
-
-fn u32_le(u: &mut Unstructured<'_>) -> u32 {
-    u32::from_le_bytes(take(u))
-}
-
-fn u64_le(u: &mut Unstructured<'_>) -> u64 {
+fn u64_le(u: &mut Input<'_>) -> u64 {
     u64::from_le_bytes(take(u))
 }
 
-fn raw_word(u: &mut Unstructured<'_>) -> U256 {
+fn raw_word(u: &mut Input<'_>) -> U256 {
     U256::from_be_bytes(take::<32>(u))
 }
 
 /// A byte string: mostly under 16 bytes, sometimes under 128, or an explicit `u16` length.
-fn byte_string(u: &mut Unstructured<'_>) -> Vec<u8> {
+fn byte_string(u: &mut Input<'_>) -> Vec<u8> {
     let n = match byte(u) {
         s @ 0..=191 => (s % 16) as usize,
         192..=254 => (byte(u) % 128) as usize,
@@ -168,12 +140,12 @@ fn byte_string(u: &mut Unstructured<'_>) -> Vec<u8> {
         },
     };
     let mut v = vec![0u8; n];
-    let _ = u.fill_buffer(&mut v);
+    u.fill(&mut v);
     v
 }
 
 /// The explicit form of a word (after selector 255).
-fn explicit_word(u: &mut Unstructured<'_>) -> Word {
+fn explicit_word(u: &mut Input<'_>) -> Word {
     match byte(u) % 8 {
         0 => Word::Const(U256::from(u16_le(u))),
         1 => Word::Const(U256::from(u64_le(u))),
@@ -186,7 +158,7 @@ fn explicit_word(u: &mut Unstructured<'_>) -> Word {
     }
 }
 
-fn explicit_target(u: &mut Unstructured<'_>) -> Target {
+fn explicit_target(u: &mut Input<'_>) -> Target {
     match byte(u) % 5 {
         0 => Target::This,
         1 => Target::Identity,
@@ -246,7 +218,7 @@ struct Decoder {
 impl Decoder {
     /// A selector: 255 is explicit; in safe mode one at or above `risky` (and not 255) is
     /// folded below it.
-    fn selector(&self, u: &mut Unstructured<'_>, risky: u8) -> u8 {
+    fn selector(&self, u: &mut Input<'_>, risky: u8) -> u8 {
         let s = byte(u);
         if self.safe && s >= risky && s != EXPLICIT {
             s % risky
@@ -272,7 +244,7 @@ impl Decoder {
     }
 
     /// `32·k + d` for small `k` and `d ∈ {-1, 0, +1}`.
-    fn word_edge(u: &mut Unstructured<'_>) -> Word {
+    fn word_edge(u: &mut Input<'_>) -> Word {
         let b = byte(u);
         let k = (b % 64) as u64;
         let d = ((b / 64) % 3) as u64;
@@ -281,7 +253,7 @@ impl Decoder {
 
     /// Near the memory the gas limit pays for (or a half, an eighth or a 64th of it), within
     /// a byte.
-    fn near_gas(&self, u: &mut Unstructured<'_>) -> Word {
+    fn near_gas(&self, u: &mut Input<'_>) -> Word {
         let b = byte(u);
         let size = self.gas_memory >> [0, 1, 3, 6][(b % 4) as usize];
         let d = ((b / 4) % 3) as u64;
@@ -289,7 +261,7 @@ impl Decoder {
     }
 
     /// Within a few words of the memory limit.
-    fn near_limit(&self, u: &mut Unstructured<'_>) -> Word {
+    fn near_limit(&self, u: &mut Input<'_>) -> Word {
         let b = byte(u);
         let back = (b % 4) as u64 * 32;
         let d = ((b / 4) % 3) as u64;
@@ -301,12 +273,12 @@ impl Decoder {
         )
     }
 
-    fn huge(u: &mut Unstructured<'_>) -> Word {
+    fn huge(u: &mut Input<'_>) -> Word {
         Word::Const(HUGE[(byte(u) % 8) as usize])
     }
 
     /// A memory offset.
-    fn offset(&self, u: &mut Unstructured<'_>) -> Word {
+    fn offset(&self, u: &mut Input<'_>) -> Word {
         match self.selector(u, 197) {
             0..=99 => self.fit(byte(u) as u64),
             100..=149 => self.fit_word(Self::word_edge(u)),
@@ -325,7 +297,7 @@ impl Decoder {
     }
 
     /// A length: zero a quarter of the time.
-    fn length(&self, u: &mut Unstructured<'_>) -> Word {
+    fn length(&self, u: &mut Input<'_>) -> Word {
         match self.selector(u, 218) {
             0..=69 => Word::ZERO,
             70..=139 => self.fit(byte(u) as u64),
@@ -344,7 +316,7 @@ impl Decoder {
     }
 
     /// A word to store.
-    fn value(&self, u: &mut Unstructured<'_>) -> Word {
+    fn value(&self, u: &mut Input<'_>) -> Word {
         match byte(u) {
             0..=127 => Word::from(byte(u) as u64),
             128..=191 => Word::from(u64_le(u)),
@@ -357,7 +329,7 @@ impl Decoder {
     }
 
     /// A word observed into a sink.
-    fn observed(&self, u: &mut Unstructured<'_>) -> Word {
+    fn observed(&self, u: &mut Input<'_>) -> Word {
         match byte(u) {
             0..=99 => Word::MSize,
             100..=179 => Word::ReturnDataSize,
@@ -370,7 +342,7 @@ impl Decoder {
 
     /// A call's gas operand: all (GAS), small, zero, medium or huge. Safe: an 8th to a 64th of
     /// the gas limit instead of all.
-    fn call_gas(&self, u: &mut Unstructured<'_>) -> Word {
+    fn call_gas(&self, u: &mut Input<'_>) -> Word {
         match byte(u) {
             0..=99 if self.safe => Word::from(self.gas_limit >> (3 + byte(u) % 4)),
             0..=99 => Word::Gas,
@@ -384,7 +356,7 @@ impl Decoder {
     }
 
     /// Value transferred: mostly zero, sometimes 1, rarely more than any balance.
-    fn transfer(&self, u: &mut Unstructured<'_>) -> Word {
+    fn transfer(&self, u: &mut Input<'_>) -> Word {
         match byte(u) {
             0..=219 => Word::ZERO,
             220..=244 => Word::from(1),
@@ -393,7 +365,7 @@ impl Decoder {
         }
     }
 
-    fn salt(&self, u: &mut Unstructured<'_>) -> Word {
+    fn salt(&self, u: &mut Input<'_>) -> Word {
         match byte(u) {
             0..=127 => Word::from(byte(u) as u64),
             128..=254 => Word::Const(raw_word(u)),
@@ -401,14 +373,14 @@ impl Decoder {
         }
     }
 
-    fn slot(&self, u: &mut Unstructured<'_>) -> Word {
+    fn slot(&self, u: &mut Input<'_>) -> Word {
         match byte(u) {
             EXPLICIT => explicit_word(u),
             s => Word::from((s % 8) as u64),
         }
     }
 
-    fn sink(&self, u: &mut Unstructured<'_>) -> Sink {
+    fn sink(&self, u: &mut Input<'_>) -> Sink {
         match byte(u) {
             0..=191 => Sink::Pop,
             192..=231 => Sink::MStore(self.offset(u)),
@@ -419,7 +391,7 @@ impl Decoder {
     /// The region a RETURN or REVERT hands back: mostly bytes that were written (all the
     /// memory so far, or a few words from the start), so that the output a caller receives
     /// is rarely empty; otherwise any region. 255: the independent form, exactly.
-    fn output(&self, u: &mut Unstructured<'_>) -> Region {
+    fn output(&self, u: &mut Input<'_>) -> Region {
         match byte(u) {
             0..=79 => Region {
                 offset: Word::ZERO,
@@ -440,7 +412,7 @@ impl Decoder {
     /// A region: independent offset and length, all the memory so far (`[0, MSIZE)`: what
     /// was written, as a RETURN or REVERT of everything, call arguments of everything), empty
     /// at a huge offset, or extending memory from MSIZE.
-    fn region(&self, u: &mut Unstructured<'_>) -> Region {
+    fn region(&self, u: &mut Input<'_>) -> Region {
         match byte(u) {
             170..=209 => Region {
                 offset: Word::ZERO,
@@ -463,7 +435,7 @@ impl Decoder {
 
     /// A call's return region: independent, overlapping the argument region, the same region,
     /// or the argument region shifted up.
-    fn ret_region(&self, u: &mut Unstructured<'_>, args: Region) -> Region {
+    fn ret_region(&self, u: &mut Input<'_>, args: Region) -> Region {
         match byte(u) {
             128..=175 => {
                 let d = (byte(u) % 65) as i64 - 32;
@@ -482,7 +454,7 @@ impl Decoder {
     }
 
     /// RETURNDATACOPY's source offset: mostly in bounds.
-    fn rdc_src(&self, u: &mut Unstructured<'_>) -> Word {
+    fn rdc_src(&self, u: &mut Input<'_>) -> Word {
         match self.selector(u, 160) {
             0..=159 => Word::ZERO,
             160..=191 => Word::from((byte(u) % 32) as u64),
@@ -493,7 +465,7 @@ impl Decoder {
     }
 
     /// RETURNDATACOPY's length: mostly all of the return data.
-    fn rdc_len(&self, u: &mut Unstructured<'_>) -> Word {
+    fn rdc_len(&self, u: &mut Input<'_>) -> Word {
         match self.selector(u, 160) {
             0..=127 => Word::ReturnDataSize,
             128..=159 => Word::ZERO,
@@ -506,7 +478,7 @@ impl Decoder {
         Target::Contract((t as usize % self.contracts.max(1)) as u16)
     }
 
-    fn call_target(&self, u: &mut Unstructured<'_>) -> Target {
+    fn call_target(&self, u: &mut Input<'_>) -> Target {
         match byte(u) {
             t @ 0..=95 => self.contract(t),
             96..=127 => Target::This,
@@ -516,7 +488,7 @@ impl Decoder {
         }
     }
 
-    fn ext_target(&self, u: &mut Unstructured<'_>) -> Target {
+    fn ext_target(&self, u: &mut Input<'_>) -> Target {
         match byte(u) {
             t @ 0..=111 => self.contract(t),
             112..=143 => Target::This,
@@ -526,7 +498,7 @@ impl Decoder {
         }
     }
 
-    fn call_kind(u: &mut Unstructured<'_>) -> CallKind {
+    fn call_kind(u: &mut Input<'_>) -> CallKind {
         match byte(u) {
             0..=127 => CallKind::Call,
             128..=159 => CallKind::CallCode,
@@ -536,7 +508,7 @@ impl Decoder {
     }
 
     /// Where written init code goes.
-    fn init_at(&self, u: &mut Unstructured<'_>) -> U256 {
+    fn init_at(&self, u: &mut Input<'_>) -> U256 {
         match self.selector(u, 240) {
             0..=127 => U256::ZERO,
             128..=239 => U256::from(u16_le(u) % 4096),
@@ -545,7 +517,7 @@ impl Decoder {
         }
     }
 
-    fn init_code(&mut self, u: &mut Unstructured<'_>) -> InitCode {
+    fn init_code(&mut self, u: &mut Input<'_>) -> InitCode {
         if byte(u) >= 192 {
             return InitCode::Region(self.region(u));
         }
@@ -567,7 +539,7 @@ impl Decoder {
         InitCode::Written { at, body, runtime }
     }
 
-    fn actions(&mut self, u: &mut Unstructured<'_>, count: usize) -> Vec<Action> {
+    fn actions(&mut self, u: &mut Input<'_>, count: usize) -> Vec<Action> {
         let mut out = Vec::new();
         while out.len() < count && !u.is_empty() {
             let last = out.len() + 1 == count;
@@ -576,7 +548,7 @@ impl Decoder {
         out
     }
 
-    fn action(&mut self, u: &mut Unstructured<'_>, last: bool) -> Action {
+    fn action(&mut self, u: &mut Input<'_>, last: bool) -> Action {
         let tag = byte(u);
         let explicit = tag == EXPLICIT_TAG;
         let mut kind = if explicit {
@@ -691,8 +663,19 @@ impl Decoder {
     }
 }
 
+/// An action count from a biased selector: mostly up to 16 (three selectors in four), else up
+/// to [`MAX_GENERATED_ACTIONS`]. Short contracts keep a run (two engines, every instruction
+/// compared) cheap, so that the fuzzer tries more programs; long ones still come.
+fn biased_count(s: u8) -> usize {
+    if s % 4 == 0 {
+        s as usize % (MAX_GENERATED_ACTIONS + 1)
+    } else {
+        s as usize % 17
+    }
+}
+
 /// Decodes a program spec from the rest of `u`.
-pub fn decode_from(u: &mut Unstructured<'_>) -> ProgramSpec {
+fn decode_from(u: &mut Input<'_>) -> ProgramSpec {
     let spec = match byte(u) {
         0..=175 | 250..=254 => SpecId::CANCUN,
         176..=199 => SpecId::PRAGUE,
@@ -751,7 +734,7 @@ pub fn decode_from(u: &mut Unstructured<'_>) -> ProgramSpec {
                 EXPLICIT => ((u16_le(u) as usize).min(MAX_ACTIONS), false),
                 s => (s as usize % (MAX_GENERATED_ACTIONS + 1), false),
             },
-            s => (s as usize % (MAX_GENERATED_ACTIONS + 1), s >= 128),
+            s => (biased_count(s), s >= 128),
         };
         decoder.careful = decoder.entry || careful;
         contracts.push(decoder.actions(u, n));
@@ -769,16 +752,17 @@ pub fn decode_from(u: &mut Unstructured<'_>) -> ProgramSpec {
 /// Decodes `data` as a program spec, exactly as a libFuzzer typed target taking a
 /// `ProgramSpec` does (`ProgramSpec::arbitrary_take_rest`).
 pub fn decode_program(data: &[u8]) -> ProgramSpec {
-    decode_from(&mut Unstructured::new(data))
+    decode_from(&mut Input::new(data))
 }
 
 impl<'a> Arbitrary<'a> for ProgramSpec {
+    /// Reads the whole rest of `u`, as `arbitrary_take_rest` does.
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        Ok(decode_from(u))
+        Ok(decode_program(u.bytes(u.len())?))
     }
 
-    fn arbitrary_take_rest(mut u: Unstructured<'a>) -> Result<Self> {
-        Ok(decode_from(&mut u))
+    fn arbitrary_take_rest(u: Unstructured<'a>) -> Result<Self> {
+        Ok(decode_program(u.take_rest()))
     }
 }
 

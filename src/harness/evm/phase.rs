@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::oracle::{opcode_name, Agreement};
 use crate::harness::campaign::{Counts, SplitMix64};
+use crate::harness::report::thousands;
 
 /// Random programs of the default campaign.
 pub const DEFAULT_PROGRAMS: u64 = 3_000;
@@ -140,18 +141,6 @@ pub fn random_program_input(seed: u64, index: u64, max_len: usize, buf: &mut Vec
     buf.clear();
     buf.resize(len, 0);
     rng.fill(buf);
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The phase as a Markdown section.

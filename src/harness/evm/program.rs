@@ -83,6 +83,15 @@ impl Program {
             .map_or(contract_address(0), |c| c.address)
     }
 
+    /// What contract `i` is, for listings: ` (entry)`, ` (data)` or nothing.
+    pub fn role(&self, i: usize) -> &'static str {
+        match self.contracts.get(i) {
+            _ if i == 0 => " (entry)",
+            Some(c) if c.address == DATA_ADDRESS => " (data)",
+            _ => "",
+        }
+    }
+
     /// The code at `address`, if the program puts any there.
     pub fn code_at(&self, address: Address) -> Option<&[u8]> {
         self.contracts
@@ -93,6 +102,10 @@ impl Program {
 
     /// The pre-state: the funded sender and every contract with its code and
     /// [`CONTRACT_BALANCE`].
+    ///
+    /// Every contract's code is legacy bytecode, whatever its first bytes: the data contract
+    /// holds arbitrary bytes, and `0xEF01…` would otherwise be read as an EIP-7702 delegation
+    /// designator (and rejected when its length is wrong).
     pub fn db(&self) -> CacheDB<EmptyDB> {
         let mut db = CacheDB::new(EmptyDB::default());
         db.insert_account_info(
@@ -103,7 +116,7 @@ impl Program {
             db.insert_account_info(
                 contract.address,
                 AccountInfo::from_balance(U256::from(CONTRACT_BALANCE))
-                    .with_code(Bytecode::new_raw(Bytes::copy_from_slice(&contract.code))),
+                    .with_code(Bytecode::new_legacy(Bytes::copy_from_slice(&contract.code))),
             );
         }
         db

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use revm_primitives::hex;
 
-use super::program::{Program, DATA_ADDRESS};
+use super::program::Program;
 
 /// Bytes per line of a hex literal.
 const HEX_LINE: usize = 48;
@@ -52,13 +52,7 @@ pub fn rust_reproducer(program: &Program, name: &str) -> String {
     );
     let _ = writeln!(s, "        contracts: vec![");
     for (i, contract) in program.contracts.iter().enumerate() {
-        let role = if i == 0 {
-            " (entry)"
-        } else if contract.address == DATA_ADDRESS {
-            " (data)"
-        } else {
-            ""
-        };
+        let role = program.role(i);
         let _ = writeln!(
             s,
             "            // contract {i}{role}, {} bytes",
@@ -87,7 +81,7 @@ pub fn rust_reproducer(program: &Program, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::harness::evm::program::{contract_address, Contract};
+    use crate::harness::evm::program::{contract_address, Contract, DATA_ADDRESS};
     use revm_primitives::hardfork::SpecId;
 
     #[test]

@@ -89,8 +89,8 @@ pub struct Captured {
 pub struct Recorder {
     /// The steps so far.
     pub steps: Vec<StepRecord>,
-    /// The work a run may do: each instruction counts one, plus one per KiB of memory it
-    /// reads or writes ([`touched`]). Past it, the recording stops and [`over_budget`] is set
+    /// The work a run may do ([`work`]: each instruction counts one, plus one per KiB of
+    /// memory it reads or writes, plus [`FRAME_WORK`] to start a frame). Past it, the recording stops and [`over_budget`] is set
     /// (and the stock inspector halts every frame, ending the run). A bound on a run's time,
     /// whatever the program: a program that hashes megabytes again and again exhausts it as
     /// surely as one that runs many instructions.
@@ -137,8 +137,24 @@ fn operand(stack: &[U256], k: usize) -> Option<u64> {
     Some(u64::try_from(*value).unwrap_or(u64::MAX))
 }
 
+/// Work units a frame costs to start (CALL, CREATE and their kin): setting a frame up costs
+/// both engines about as much as thirty plain instructions, and a program that calls itself
+/// twice per frame is bounded by this before anything else.
+pub const FRAME_WORK: u64 = 8;
+
+/// The work of `opcode` about to run with `stack`: one, plus one per KiB of memory it reads
+/// or writes ([`touched`]), plus [`FRAME_WORK`] for an instruction that starts a frame.
+pub fn work(opcode: u8, stack: &[U256]) -> u64 {
+    use revm_bytecode::opcode::*;
+    let frame = match opcode {
+        CALL | CALLCODE | DELEGATECALL | STATICCALL | CREATE | CREATE2 => FRAME_WORK,
+        _ => 0,
+    };
+    1 + frame + touched(opcode, stack).min(1 << 40) / 1024
+}
+
 /// Bytes of memory `opcode`, about to run with `stack`, reads or writes (saturating): the
-/// regions of copies, hashes, logs, returns, creates and calls. A measure of its work.
+/// regions of copies, hashes, logs, returns and creates. A measure of its work.
 pub fn touched(opcode: u8, stack: &[U256]) -> u64 {
     use revm_bytecode::opcode::*;
     let len = |k| operand(stack, k).unwrap_or(0);
@@ -147,8 +163,8 @@ pub fn touched(opcode: u8, stack: &[U256]) -> u64 {
         EXTCODECOPY => len(3),
         KECCAK256 | RETURN | REVERT | LOG0 | LOG1 | LOG2 | LOG3 | LOG4 => len(1),
         CREATE | CREATE2 => len(2),
-        CALL | CALLCODE => len(4).saturating_add(len(6)),
-        DELEGATECALL | STATICCALL => len(3).saturating_add(len(5)),
+        // A call's argument region is read where the callee copies it (its CALLDATACOPY
+        // counts), its return region written from the output the callee's RETURN read.
         _ => 0,
     }
 }
@@ -231,9 +247,7 @@ impl Recorder {
         code: &[u8],
     ) {
         let index = self.steps.len();
-        self.work = self
-            .work
-            .saturating_add(1 + touched(opcode, stack).min(1 << 40) / 1024);
+        self.work = self.work.saturating_add(work(opcode, stack));
         if self.over_budget || self.work > self.budget {
             self.over_budget = true;
             return;
@@ -251,7 +265,9 @@ impl Recorder {
         // callee's and comes back to the caller's, whose last instruction was the call.
         let d = depth as usize;
         let entered = d >= self.frames.len();
-        self.frames.resize(d + 1, Track::default());
+        if self.frames.len() != d + 1 {
+            self.frames.resize(d + 1, Track::default());
+        }
         let track = &mut self.frames[d];
         let due = index - track.last_full >= DIGEST_EVERY.max(memory.len() / BYTES_PER_STEP);
         let memory_digest = if self.full || entered || due {

@@ -22,7 +22,8 @@
 //! * [`report`] — [`StateTestReport`]: `statetests.json`, `statetests.md`, the summary;
 //! * [`prepared`] — cases set up once for replaying ([`prepare_cases`]) and where the state
 //!   tests live ([`locate_statetests`]);
-//! * `panics` (private) — a panic inside a case becomes that case's failure.
+//!
+//! A panic inside a case becomes that case's failure (`harness::panics`).
 //!
 //! ```no_run
 //! use evm_memory::harness::statetest::{engines_by_name, run_paths, RunConfig};
@@ -40,7 +41,6 @@ pub mod discover;
 pub mod engine;
 pub mod engines;
 pub mod outcome;
-mod panics;
 pub mod prepared;
 pub mod report;
 pub mod roots;

@@ -24,10 +24,10 @@ use super::check::{check_against_file, compare_runs, Mismatch};
 use super::discover::{discover, TestFile};
 use super::engine::{EngineRun, StateTestEngine};
 use super::outcome::{CaseIndex, Failure, FailureKind, FileOutcome, Location};
-use super::panics::catch;
 use super::report::StateTestReport;
 use super::setup::{block_env, cfg_env, check_unit, tx_env, TxSetupError};
 use super::skips::{skipped_file, skipped_fork, TX_NOT_BUILDABLE, UNKNOWN_FORK};
+use crate::harness::panics::catch;
 
 /// How a run is carried out (neither changes its results).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,8 +4,10 @@
 //! after which it differs.
 #![cfg(feature = "harness")]
 
+use evm_memory::harness::engine::FrameBytes;
 use evm_memory::harness::{
-    decode, u, Case, Divergence, Mode, ModelBugs, ModelEngine, Op, Oracle, OursEngine, RevmEngine,
+    decode, u, Case, Divergence, Engine, Mode, ModelBugs, ModelEngine, Observation, Op, Oracle,
+    OursEngine, Outcome, RevmEngine,
 };
 use evm_memory::U256;
 
@@ -158,4 +160,89 @@ fn a_stray_write_is_caught_in_the_fast_mode_and_named_at_its_op() {
 #[test]
 fn the_correct_model_agrees_in_the_full_mode() {
     assert!(first_divergence_in(ModelBugs::default(), 300, Mode::Full).is_none());
+}
+
+/// Our memory when the allocator fails at op `at` of every case: the rest as `ours`.
+struct AllocationFailsAt {
+    inner: OursEngine,
+    at: usize,
+    op: usize,
+}
+
+impl Engine for AllocationFailsAt {
+    fn name(&self) -> &'static str {
+        "ours (allocation fails)"
+    }
+    fn begin(&mut self, case: &Case) {
+        self.inner.begin(case);
+        self.op = 0;
+    }
+    fn step(&mut self, case: &Case, op: &Op, obs: &mut Observation) {
+        self.inner.step(case, op, obs);
+        if self.op == self.at {
+            obs.outcome = Outcome::OutOfMemory;
+            obs.ended = true;
+        }
+        self.op += 1;
+    }
+    fn frame_sizes(&self, out: &mut Vec<usize>) {
+        self.inner.frame_sizes(out);
+    }
+    fn frame(&self, frame: usize) -> Option<FrameBytes<'_>> {
+        self.inner.frame(frame)
+    }
+}
+
+/// An allocation failure is the machine's, not the rules': the case ends there without a
+/// verdict, is counted as not comparable, and the oracle goes on to the next case.
+#[test]
+fn an_allocation_failure_is_not_a_divergence() {
+    let store = |offset: u64| Op::MStore {
+        offset: u(offset),
+        value: U256::from(offset + 1),
+    };
+    let case = Case {
+        ops: vec![store(0), store(64), store(4096), Op::MLoad { offset: u(0) }],
+        ..Case::default()
+    };
+    for mode in [Mode::Fast, Mode::Full] {
+        let mut oracle = Oracle::new(vec![
+            Box::new(AllocationFailsAt {
+                inner: OursEngine::new(),
+                at: 2,
+                op: 0,
+            }),
+            Box::new(RevmEngine::new()),
+            Box::new(ModelEngine::new()),
+        ])
+        .with_mode(mode);
+        let stats = oracle
+            .run(&case)
+            .unwrap_or_else(|d| panic!("an allocation failure reported as a divergence:\n{d}"));
+        assert_eq!(stats.not_comparable, 1);
+        assert_eq!(
+            stats.ops, 2,
+            "the ops before the failure are compared and counted"
+        );
+        let short = Case {
+            ops: case.ops[..2].to_vec(),
+            ..Case::default()
+        };
+        let stats = oracle
+            .run(&short)
+            .expect("the next case is compared as usual");
+        assert_eq!((stats.not_comparable, stats.ops), (0, 2));
+    }
+}
+
+/// Every engine runs by default, our memory's plain path among them; a selection by name
+/// builds exactly what it names.
+#[test]
+fn engines_by_name() {
+    use evm_memory::harness::engines::{engines_by_names, parse_engine_selection, ENGINE_NAMES};
+    assert_eq!(Oracle::default().engine_names(), ENGINE_NAMES);
+    assert!(ENGINE_NAMES.contains(&"ours-plain"));
+    let names = parse_engine_selection("-revm").unwrap();
+    let oracle = Oracle::new(engines_by_names(&names));
+    assert_eq!(oracle.engine_names(), ["ours", "ours-plain", "model"]);
 }

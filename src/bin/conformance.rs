@@ -35,6 +35,7 @@ use evm_memory::harness::corpus::{
     regression_test_skeleton, remove_scenario_copies, short_hash, write_corpus, CORPUS_TARGETS,
     REGRESSIONS_DIR,
 };
+use evm_memory::harness::engines::selected_engine_names;
 use evm_memory::harness::report::{summary, write_report};
 use evm_memory::harness::statetest::{
     default_jobs, engines_by_name, run_paths, RunConfig, ENGINE_NAMES,
@@ -46,6 +47,9 @@ use evm_memory::harness::Mode;
     name = "conformance",
     version,
     about = "Seeded conformance campaign: our memory vs revm's SharedMemory vs the reference model",
+    after_help = "Environment: EVM_MEMORY_ENGINES chooses the engines of the campaign \
+                  (e.g. `ours,model` or `-revm`; all of ours, ours-plain, revm, model by \
+                  default); EVM_MEMORY_ORACLE=full compares everything after every op.",
     args_conflicts_with_subcommands = true
 )]
 struct Cli {
@@ -346,6 +350,7 @@ fn run(args: &RunArgs) -> Result<bool, String> {
         } else {
             Mode::from_env()
         },
+        engines: selected_engine_names()?,
     };
     let report = Campaign::new(config).run().map_err(|e| e.to_string())?;
 

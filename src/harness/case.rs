@@ -31,7 +31,7 @@ pub const MAX_CASE_OPS: usize = 4096;
 pub const LARGE_FRAME: usize = 2 << 20;
 
 /// The default limit of a case that asks for large frames (a generated one; any case may set its
-/// own): 16 MiB, so that a case's three engines stay far below a fuzzer's memory budget.
+/// own): 16 MiB, so that a case's engines stay far below a fuzzer's memory budget.
 pub const LARGE_LIMIT: u64 = 16 << 20;
 
 /// The root gas of a case that asks for large frames or deep call chains: enough for a chain of

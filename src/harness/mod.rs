@@ -8,7 +8,8 @@
 //!   [`Memory`](crate::Memory) (the `c_api` fuzz target);
 //! * [`case`] — the op model ([`Case`], [`Op`]);
 //! * [`generate`] — bytes to a valid case, biased toward the edges ([`decode`], [`encode`]);
-//! * [`engine`] and [`engines`] — one trait, one adapter file per engine;
+//! * [`engine`] and [`engines`] — one trait, one adapter file per engine, engines built by name
+//!   (`EVM_MEMORY_ENGINES` chooses them for tests, fuzz targets and the campaign);
 //! * [`observation`] — what every engine shows after each op, compared with `==`;
 //! * [`oracle`] — runs a case through the engines and reports the first divergence;
 //! * [`reproducer`] — a case as pasteable Rust;
@@ -20,6 +21,7 @@
 //! * [`corpus`] — the corpus: listing it for replay, writing the named scenarios into it,
 //!   regression inputs and their tests (`write-corpus`, `tmin`);
 //! * [`cargo_fuzz`] — `cargo fuzz` command lines (`cmin`, `tmin`);
+//! * [`fuzz_stats`] — what a fuzz target ran (outcomes, call depth), printed at exit;
 //! * [`report`] — the campaign's JSON and Markdown reports and SVG figures;
 //! * [`evm`] — the bytecode-level differential `diff_evm`: transactions over generated
 //!   contracts (biased toward memory) through stock revm and `MemoryEvm`, compared before
@@ -39,6 +41,7 @@ pub mod corpus;
 pub mod engine;
 pub mod engines;
 pub mod evm;
+pub mod fuzz_stats;
 pub mod generate;
 pub mod observation;
 pub mod oracle;
@@ -59,26 +62,29 @@ pub use oracle::{check_case, run_case, Divergence, Mode, Oracle, RunStats};
 pub use raw::drive_raw;
 
 /// The `diff_ops` fuzz target: decode as a [`Case`] (as libFuzzer's typed target would) and
-/// check all engines. The case, the engines and their observations are kept from input to
-/// input, per thread.
+/// check the engines `EVM_MEMORY_ENGINES` chooses (all of them by default; see [`engines`]).
+/// The case, the engines and their observations are kept from input to input, per thread;
+/// what ran is counted and printed at exit ([`fuzz_stats`]).
 pub fn fuzz_diff_ops(data: &[u8]) {
-    check_bytes(data, Profile::Full);
+    check_bytes(data, Profile::Full, "diff_ops");
 }
 
 /// The `diff_small` fuzz target: small limits and gas budgets.
 pub fn fuzz_diff_small(data: &[u8]) {
-    check_bytes(data, Profile::Small);
+    check_bytes(data, Profile::Small, "diff_small");
 }
 
-/// Decodes `data` with `profile` into this thread's reused case and checks it.
-fn check_bytes(data: &[u8], profile: Profile) {
+/// Decodes `data` with `profile` into this thread's reused case, checks it and records it in
+/// `target`'s statistics.
+fn check_bytes(data: &[u8], profile: Profile, target: &'static str) {
     thread_local! {
         static CASE: std::cell::RefCell<Case> = std::cell::RefCell::new(Case::default());
     }
     CASE.with(|case| {
         let mut case = case.borrow_mut();
         generate::decode_into(data, profile, &mut case);
-        check_case(&case);
+        let stats = check_case(&case);
+        fuzz_stats::record_case(target, &stats);
     });
 }
 
@@ -92,7 +98,8 @@ pub fn fuzz_diff_evm(data: &[u8]) {
     }
     let program = evm::fuzz_program(&evm::decode_program(data));
     ORACLE.with(|oracle| {
-        evm::check_program_with(&mut oracle.borrow_mut(), &program);
+        let agreement = evm::check_program_with(&mut oracle.borrow_mut(), &program);
+        fuzz_stats::record_program(&agreement);
     });
 }
 

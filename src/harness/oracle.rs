@@ -23,7 +23,7 @@ use std::ops::Range;
 
 use super::case::{Case, Op, OpKind, LARGE_FRAME};
 use super::engine::{clip, observe_all, Engine, Reach};
-use super::engines::{ModelEngine, OursEngine, RevmEngine};
+use super::engines::{all_engines, selected_engines_or_exit};
 use super::evm::trace::{BYTES_PER_STEP, DIGEST_EVERY};
 use super::observation::{Observation, Outcome};
 use super::reproducer::{op_expr, rust_reproducer};
@@ -88,6 +88,11 @@ pub struct RunStats {
     pub reach: Reach,
     /// RETURNDATACOPYs run in the root frame.
     pub root_returndatacopies: u64,
+    /// Cases that stopped being comparable: an engine could not allocate
+    /// ([`Outcome::OutOfMemory`]), a failure of the machine rather than a result of the rules,
+    /// so the case ended there without a verdict (wasmtime calls such a run *poisoned*). Their
+    /// ops up to that point were compared and are counted.
+    pub not_comparable: u64,
 }
 
 impl RunStats {
@@ -108,6 +113,7 @@ impl RunStats {
         self.large_frames += other.large_frames;
         self.reach.add(other.reach);
         self.root_returndatacopies += other.root_returndatacopies;
+        self.not_comparable += other.not_comparable;
     }
 
     /// Adds what one op's agreed observation `now` shows of depth and sizes; `before` is the
@@ -361,18 +367,16 @@ impl fmt::Debug for Oracle {
 }
 
 impl Default for Oracle {
-    /// The three engines: ours, revm and the reference model.
+    /// Every engine ([`ENGINE_NAMES`](super::engines::ENGINE_NAMES)), whatever
+    /// `EVM_MEMORY_ENGINES` says.
     fn default() -> Self {
-        Self::new(vec![
-            Box::new(OursEngine::new()),
-            Box::new(RevmEngine::new()),
-            Box::new(ModelEngine::new()),
-        ])
+        Self::new(all_engines())
     }
 }
 
 impl Oracle {
-    /// An oracle over the given engines (at least two), in the mode the environment chooses
+    /// An oracle over the given engines (with one, nothing is compared but every op still runs),
+    /// in the mode the environment chooses
     /// ([`Mode::from_env`]).
     pub fn new(engines: Vec<Box<dyn Engine>>) -> Self {
         let observations = vec![Observation::default(); engines.len()];
@@ -437,6 +441,16 @@ impl Oracle {
         for (index, op) in case.ops.iter().enumerate() {
             for (engine, obs) in self.engines.iter_mut().zip(&mut self.observations) {
                 engine.step(case, op, obs);
+            }
+            if self
+                .observations
+                .iter()
+                .any(|o| o.outcome == Outcome::OutOfMemory)
+            {
+                // An allocation failed: what the engines show from here on says nothing about
+                // the rules. The case ends without a verdict.
+                stats.not_comparable = 1;
+                break;
             }
             let now = &self.observations[0];
             since_whole += 1;
@@ -605,20 +619,23 @@ thread_local! {
     static ORACLE: std::cell::RefCell<Option<Oracle>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Runs `case` through ours, revm and the model with a per-thread [`Oracle`] (allocations are
-/// reused across calls).
+/// Runs `case` through the engines `EVM_MEMORY_ENGINES` chooses (every engine when it is unset;
+/// see [`engines`](super::engines)) with a per-thread [`Oracle`] (allocations are reused across
+/// calls). On a selection that cannot be honoured, prints why and exits the process with
+/// status 2.
 ///
 /// # Errors
 /// The first [`Divergence`].
 pub fn run_case(case: &Case) -> Result<RunStats, Box<Divergence>> {
     ORACLE.with(|cell| {
         let mut slot = cell.borrow_mut();
-        slot.get_or_insert_with(Oracle::default).run(case)
+        slot.get_or_insert_with(|| Oracle::new(selected_engines_or_exit()))
+            .run(case)
     })
 }
 
-/// Runs `case` through the three engines and panics with the full divergence report if they
-/// disagree. This is what fuzz targets, corpus replays and reproducers call.
+/// Runs `case` through the selected engines ([`run_case`]) and panics with the full divergence
+/// report if they disagree. This is what fuzz targets, corpus replays and reproducers call.
 ///
 /// # Panics
 /// On any divergence, with the report as the message.

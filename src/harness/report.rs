@@ -81,8 +81,9 @@ fn bytes(n: usize) -> String {
 fn phase_row(out: &mut String, name: &str, p: &PhaseStats) {
     let _ = writeln!(
         out,
-        "| {name} | {} | {} | {} | {} | {} | {} | {} |",
+        "| {name} | {} | {} | {} | {} | {} | {} | {} | {} |",
         thousands(p.sequences),
+        thousands(p.not_comparable),
         thousands(p.repriced),
         thousands(p.ops),
         p.max_depth,
@@ -151,9 +152,9 @@ pub fn markdown(r: &CampaignReport) -> String {
     let _ = writeln!(s, "## Phases\n");
     let _ = writeln!(
         s,
-        "| phase | sequences | other pricing | ops | max depth | max frame | max total | expansions |"
+        "| phase | sequences | not comparable | other pricing | ops | max depth | max frame | max total | expansions |"
     );
-    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     phase_row(&mut s, "corpus", &r.stats.corpus);
     phase_row(&mut s, "random", &r.stats.random);
     phase_row(&mut s, "total", t);
@@ -669,6 +670,13 @@ pub fn summary(r: &CampaignReport) -> String {
         thousands(r.timing.sequences_per_sec as u64),
         thousands(r.timing.ops_per_sec as u64)
     );
+    if t.not_comparable > 0 {
+        let _ = writeln!(
+            s,
+            "  not comparable {} sequences (an engine could not allocate; no verdict)",
+            thousands(t.not_comparable)
+        );
+    }
     let _ = write!(s, "  divergences  {}", r.divergences.count);
     s
 }

@@ -1,8 +1,8 @@
 //! The seeded conformance campaign behind the `conformance` command: it replays the whole corpus
 //! (`corpus/diff_ops`, `corpus/diff_small`, `corpus/memory_raw`, `corpus/c_api`, `corpus/diff_evm`
 //! and every `corpus/regressions/<target>/…`), then runs random op sequences drawn from a seeded
-//! PRNG through the three engines with the [`Oracle`], then random programs through stock revm
-//! and `MemoryEvm`, sweeps every engine's cost function, and returns a [`CampaignReport`]: what
+//! PRNG through the engines (all four by default) with the [`Oracle`], then random programs
+//! through stock revm and `MemoryEvm`, sweeps every engine's cost function, and returns a [`CampaignReport`]: what
 //! was compared, how deep and large memory went, which outcomes were hit, and every divergence
 //! with its reproducer.
 //!
@@ -29,7 +29,7 @@ use super::case::Case;
 use super::corpus::{list_corpus, replay_for, unreadable, CorpusError, CorpusFile, Replay};
 use super::corpus::{CORPUS_TARGETS, REGRESSIONS_DIR};
 use super::engine::Engine;
-use super::engines::{ModelEngine, OursEngine, RevmEngine};
+use super::engines::{engines_by_names, ENGINE_NAMES};
 use super::evm::phase::{random_program_input, EvmAccumulator, EvmReport};
 use super::evm::{
     decode_program, fuzz_program, program_report, program_setup, rust_reproducer as evm_reproducer,
@@ -104,6 +104,9 @@ pub struct CampaignConfig {
     pub capture_panics: bool,
     /// How the oracle compares (the report is the same in both modes; the full mode is slower).
     pub mode: Mode,
+    /// The engines [`Campaign::new`] compares, by name ([`ENGINE_NAMES`], all of them by
+    /// default; the `conformance` command takes them from `EVM_MEMORY_ENGINES`).
+    pub engines: Vec<&'static str>,
 }
 
 impl Default for CampaignConfig {
@@ -118,6 +121,7 @@ impl Default for CampaignConfig {
             evm_programs: super::evm::phase::DEFAULT_PROGRAMS,
             capture_panics: false,
             mode: Mode::from_env(),
+            engines: ENGINE_NAMES.to_vec(),
         }
     }
 }
@@ -137,15 +141,6 @@ impl fmt::Debug for Campaign {
             .field("config", &self.config)
             .finish_non_exhaustive()
     }
-}
-
-/// Ours, revm and the reference model.
-pub fn default_engines() -> Vec<Box<dyn Engine>> {
-    vec![
-        Box::new(OursEngine::new()),
-        Box::new(RevmEngine::new()),
-        Box::new(ModelEngine::new()),
-    ]
 }
 
 thread_local! {
@@ -323,11 +318,19 @@ impl Run<'_> {
 }
 
 impl Campaign {
-    /// A campaign over ours, revm and the reference model.
+    /// A campaign over the engines `config.engines` names.
+    ///
+    /// # Panics
+    /// When a name is not one of [`ENGINE_NAMES`] (those of
+    /// [`parse_engine_selection`](super::engines::parse_engine_selection) always are).
     pub fn new(config: CampaignConfig) -> Self {
+        let names = config.engines.clone();
+        for name in &names {
+            assert!(ENGINE_NAMES.contains(name), "unknown engine `{name}`");
+        }
         Self {
             config,
-            engines: Box::new(default_engines),
+            engines: Box::new(move || engines_by_names(&names)),
         }
     }
 

@@ -80,6 +80,9 @@ pub struct PhaseStats {
     pub max_expansion_gas: u64,
     /// Sequences run with a memory pricing other than mainnet's.
     pub repriced: u64,
+    /// Sequences that ended without a verdict because an engine could not allocate
+    /// ([`RunStats::not_comparable`]): counted, not divergences.
+    pub not_comparable: u64,
     /// Paths that are hard to reach, and how often they were.
     pub reach: ReachStats,
 }
@@ -142,6 +145,7 @@ impl PhaseStats {
             expansions,
             max_expansion_gas: max_gas,
             repriced: stats.repriced,
+            not_comparable: stats.not_comparable,
             reach: ReachStats {
                 zero_length_calls: stats.reach.zero_length_calls,
                 frames_of_2_mib: stats.large_frames,

@@ -1,6 +1,15 @@
 //! Adapter for this crate's [`Memory`]: the EVM semantics of each op composed from the
 //! memory's public API (stack-value conversion, gas-aware expansion, then the access), as an
-//! interpreter built on it would.
+//! interpreter built on it would, along one of two paths ([`OursPath`]) so that both ways into
+//! the memory are compared with the other engines on every op:
+//!
+//! * `ours` ([`OursPath::Metered`]): MSTORE, MSTORE8, MLOAD, MCOPY, CALLDATACOPY, CODECOPY and
+//!   the region read go through the memory's metered opcode calls (`*_with_gas`), which charge,
+//!   expand and access in one; RETURNDATACOPY, RETURN and REVERT through `expand_with_gas` and
+//!   then the plain access.
+//! * `ours-plain` ([`OursPath::Plain`]): the other way round for every op that has both.
+//!
+//! CALL's regions are expanded with `expand_with_gas` on both paths (there is no other way).
 //!
 //! Zero lengths go to the memory too, as an interpreter that does not special-case them would
 //! hand them over: with the offset saturated to `usize` (any offset, up to `usize::MAX`, since
@@ -48,9 +57,22 @@ struct Frame {
     offset: usize,
 }
 
+/// Which of the memory's two ways an [`OursEngine`] takes into each op (see the
+/// [module](self) documentation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum OursPath {
+    /// The metered opcode calls where the memory has them (engine `ours`).
+    #[default]
+    Metered,
+    /// `expand_with_gas` and the plain access where the other path meters, and the metered call
+    /// where it does not (engine `ours-plain`).
+    Plain,
+}
+
 /// Our memory, driven as an interpreter would.
 #[derive(Debug)]
 pub struct OursEngine {
+    path: OursPath,
     memory: Memory,
     frames: Vec<Frame>,
     /// Return-data buffers of finished frames, kept for reuse.
@@ -94,9 +116,15 @@ fn region(offset: U256, len: U256) -> Result<(usize, usize), Outcome> {
 }
 
 impl OursEngine {
-    /// An engine with an empty memory.
+    /// An engine with an empty memory, on the metered path (`ours`).
     pub fn new() -> Self {
+        Self::with_path(OursPath::Metered)
+    }
+
+    /// An engine with an empty memory, taking `path` into each op.
+    pub fn with_path(path: OursPath) -> Self {
         Self {
+            path,
             memory: Memory::default(),
             frames: Vec::new(),
             spare: Vec::new(),
@@ -139,30 +167,68 @@ impl OursEngine {
         Ok((offset, len, gas))
     }
 
+    /// Copies `len` bytes at `offset` of the current frame into `self.output` (plain access).
+    fn read(&mut self, offset: usize, len: usize) -> Result<(), Outcome> {
+        let bytes = self.memory.slice(offset, len).map_err(outcome)?;
+        self.output.clear();
+        self.output.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Copies `len` bytes at `offset` of the current frame into `self.output` through the
+    /// metered read, which expands first: the gas charged.
+    fn read_with_gas(&mut self, offset: usize, len: usize) -> Result<u64, Outcome> {
+        let mut output = core::mem::take(&mut self.output);
+        output.clear();
+        let gas = self.charged(|mem, gas| {
+            output.extend_from_slice(mem.slice_with_gas(offset, len, gas)?);
+            Ok(())
+        });
+        self.output = output;
+        gas
+    }
+
     fn run(&mut self, case: &Case, op: &Op) -> Result<(u64, Output), Outcome> {
         let m = |r: Result<(), MemoryError>| r.map_err(outcome);
+        let metered = self.path == OursPath::Metered;
         match *op {
-            // The word and byte opcodes, MCOPY, CALLDATACOPY, CODECOPY and the plain read go
-            // through the memory's own gas-aware ops (what an interpreter calls), the others
-            // (RETURNDATACOPY, RETURN, REVERT, CALL's regions) through `expand_with_gas` and
-            // the plain access, so that both ways are compared.
+            // Each op that the memory offers both ways takes the one `self.path` says: the
+            // metered call, or `expand_with_gas` and then the plain access.
             Op::MStore { offset, value } => {
                 let o = operand(offset)?;
-                let gas = self.charged(|mem, gas| mem.store_u256_with_gas(o, value, gas))?;
+                let gas = if metered {
+                    self.charged(|mem, gas| mem.store_u256_with_gas(o, value, gas))?
+                } else {
+                    let gas = self.expand(o, 32)?;
+                    m(self.memory.store_u256(o, value))?;
+                    gas
+                };
                 Ok((gas, Output::None))
             }
             Op::MStore8 { offset, value } => {
                 let o = operand(offset)?;
-                let gas = self.charged(|mem, gas| mem.store_byte_with_gas(o, value, gas))?;
+                let gas = if metered {
+                    self.charged(|mem, gas| mem.store_byte_with_gas(o, value, gas))?
+                } else {
+                    let gas = self.expand(o, 1)?;
+                    m(self.memory.store_byte(o, value))?;
+                    gas
+                };
                 Ok((gas, Output::None))
             }
             Op::MLoad { offset } => {
                 let o = operand(offset)?;
                 let mut word = U256::ZERO;
-                let gas = self.charged(|mem, gas| {
-                    word = mem.load_u256_with_gas(o, gas)?;
-                    Ok(())
-                })?;
+                let gas = if metered {
+                    self.charged(|mem, gas| {
+                        word = mem.load_u256_with_gas(o, gas)?;
+                        Ok(())
+                    })?
+                } else {
+                    let gas = self.expand(o, 32)?;
+                    word = self.memory.load_u256(o).map_err(outcome)?;
+                    gas
+                };
                 Ok((gas, Output::Word(word.to_be_bytes::<32>())))
             }
             Op::MSize => Ok((0, Output::Size(self.memory.size() as u64))),
@@ -173,8 +239,16 @@ impl OursEngine {
                 } else {
                     (operand(dst)?, operand(src)?)
                 };
-                self.zero_length(len);
-                let gas = self.charged(|mem, gas| mem.copy_with_gas(dst, src, len, gas))?;
+                let gas = if metered {
+                    self.zero_length(len);
+                    self.charged(|mem, gas| mem.copy_with_gas(dst, src, len, gas))?
+                } else {
+                    // Both ranges at once: the copy expands over the larger end.
+                    let gas = self.expand(dst.max(src), len)?;
+                    self.zero_length(len);
+                    m(self.memory.copy(dst, src, len))?;
+                    gas
+                };
                 Ok((gas, Output::None))
             }
             Op::CallDataCopy {
@@ -185,13 +259,25 @@ impl OursEngine {
                 let (o, len) = region(mem_offset, len)?;
                 let from = saturating_usize(data_offset);
                 let calldata = self.frames.last().ok_or(Outcome::EngineError)?.calldata;
-                self.zero_length(len);
-                let gas = self.charged(|mem, gas| match calldata {
-                    Calldata::Case => mem.set_data_with_gas(o, from, len, &case.calldata, gas),
-                    Calldata::Parent { offset, len: plen } => {
-                        mem.set_data_from_parent_with_gas(o, from, len, offset, plen, gas)
-                    }
-                })?;
+                let gas = if metered {
+                    self.zero_length(len);
+                    self.charged(|mem, gas| match calldata {
+                        Calldata::Case => mem.set_data_with_gas(o, from, len, &case.calldata, gas),
+                        Calldata::Parent { offset, len: plen } => {
+                            mem.set_data_from_parent_with_gas(o, from, len, offset, plen, gas)
+                        }
+                    })?
+                } else {
+                    let gas = self.expand(o, len)?;
+                    self.zero_length(len);
+                    m(match calldata {
+                        Calldata::Case => self.memory.set_data(o, from, len, &case.calldata),
+                        Calldata::Parent { offset, len: plen } => {
+                            self.memory.set_data_from_parent(o, from, len, offset, plen)
+                        }
+                    })?;
+                    gas
+                };
                 Ok((gas, Output::None))
             }
             Op::CodeCopy {
@@ -201,9 +287,15 @@ impl OursEngine {
             } => {
                 let (o, len) = region(mem_offset, len)?;
                 let from = saturating_usize(data_offset);
-                self.zero_length(len);
-                let gas =
-                    self.charged(|mem, gas| mem.set_data_with_gas(o, from, len, &case.code, gas))?;
+                let gas = if metered {
+                    self.zero_length(len);
+                    self.charged(|mem, gas| mem.set_data_with_gas(o, from, len, &case.code, gas))?
+                } else {
+                    let gas = self.expand(o, len)?;
+                    self.zero_length(len);
+                    m(self.memory.set_data(o, from, len, &case.code))?;
+                    gas
+                };
                 Ok((gas, Output::None))
             }
             Op::ReturnDataCopy {
@@ -219,30 +311,49 @@ impl OursEngine {
                 {
                     return Err(Outcome::ReturnDataOutOfBounds);
                 }
-                let (o, len, gas) = self.touch(mem_offset, len)?;
-                self.zero_length(len);
-                let frame = self.frames.last().ok_or(Outcome::EngineError)?;
-                m(self.memory.set_data(o, from, len, &frame.return_data))?;
-                Ok((gas, Output::None))
+                if metered {
+                    let (o, len, gas) = self.touch(mem_offset, len)?;
+                    self.zero_length(len);
+                    let frame = self.frames.last().ok_or(Outcome::EngineError)?;
+                    m(self.memory.set_data(o, from, len, &frame.return_data))?;
+                    Ok((gas, Output::None))
+                } else {
+                    let (o, len) = region(mem_offset, len)?;
+                    self.zero_length(len);
+                    let Frame {
+                        gas, return_data, ..
+                    } = self.frames.last_mut().ok_or(Outcome::EngineError)?;
+                    let before = *gas;
+                    m(self
+                        .memory
+                        .set_data_with_gas(o, from, len, return_data, &mut Meter(gas)))?;
+                    Ok((before - *gas, Output::None))
+                }
             }
             Op::Read { offset, len } => {
                 let (o, len) = region(offset, len)?;
-                self.zero_length(len);
-                let mut output = core::mem::take(&mut self.output);
-                output.clear();
-                let gas = self.charged(|mem, gas| {
-                    output.extend_from_slice(mem.slice_with_gas(o, len, gas)?);
-                    Ok(())
-                });
-                self.output = output;
-                Ok((gas?, Output::None))
+                let gas = if metered {
+                    self.zero_length(len);
+                    self.read_with_gas(o, len)?
+                } else {
+                    let gas = self.expand(o, len)?;
+                    self.zero_length(len);
+                    self.read(o, len)?;
+                    gas
+                };
+                Ok((gas, Output::None))
             }
             Op::Return { offset, len } | Op::Revert { offset, len } => {
-                let (o, len, gas) = self.touch(offset, len)?;
-                self.zero_length(len);
-                let bytes = self.memory.slice(o, len).map_err(outcome)?;
-                self.output.clear();
-                self.output.extend_from_slice(bytes);
+                let (o, len) = region(offset, len)?;
+                let gas = if metered {
+                    let gas = self.expand(o, len)?;
+                    self.zero_length(len);
+                    self.read(o, len)?;
+                    gas
+                } else {
+                    self.zero_length(len);
+                    self.read_with_gas(o, len)?
+                };
                 Ok((gas, Output::None))
             }
             Op::Call {
@@ -323,7 +434,10 @@ impl OursEngine {
 
 impl Engine for OursEngine {
     fn name(&self) -> &'static str {
-        "ours"
+        match self.path {
+            OursPath::Metered => "ours",
+            OursPath::Plain => "ours-plain",
+        }
     }
 
     fn begin(&mut self, case: &Case) {

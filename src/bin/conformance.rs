@@ -29,13 +29,17 @@ use evm_memory::harness::campaign::{
 };
 use evm_memory::harness::cargo_fuzz::{
     cmin_commands, fuzz_build_command, fuzz_rate_markdown, fuzz_run_command, fuzz_targets, goal,
-    nightly_available, parse_rate, tmin_command, Build, Conditions, FuzzCommand, TargetRates,
+    nightly_available, parse_exit_stats, parse_rate, tmin_command, Build, Conditions, FuzzCommand,
+    TargetRates,
 };
 use evm_memory::harness::corpus::{
     regression_test_skeleton, remove_scenario_copies, short_hash, write_corpus, CORPUS_TARGETS,
     REGRESSIONS_DIR,
 };
 use evm_memory::harness::engines::selected_engine_names;
+use evm_memory::harness::fuzz_profile::{
+    built_target, perf_record_command, perf_report_command, profile_shares,
+};
 use evm_memory::harness::report::{summary, write_report};
 use evm_memory::harness::statetest::{
     default_jobs, engines_by_name, run_paths, RunConfig, ENGINE_NAMES,
@@ -194,6 +198,10 @@ struct FuzzRateArgs {
     /// Print the commands without running them.
     #[arg(long)]
     dry_run: bool,
+    /// Seconds of `perf record` per target for the report's profile (0: no profile; skipped
+    /// with a note when `perf` is not available).
+    #[arg(long, default_value_t = 15)]
+    profile_seconds: u64,
 }
 
 #[derive(Args, Debug)]
@@ -491,6 +499,54 @@ fn run_logged(cmd: &FuzzCommand) -> Result<(bool, String), String> {
     Ok((out.status.success(), log))
 }
 
+/// `true` when `perf` runs here.
+fn perf_available() -> bool {
+    std::process::Command::new("perf")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Profiles the built `target` fuzzing from `seeds` (see [`perf_record_command`]); `None` when
+/// the target is not built or `perf` fails (said on standard error).
+fn profile_target(
+    args: &FuzzRateArgs,
+    target: &str,
+    seeds: &[PathBuf],
+    work: &Path,
+) -> Option<Vec<evm_memory::harness::fuzz_profile::Share>> {
+    let Some(binary) = built_target(&args.fuzz_dir, target) else {
+        eprintln!(
+            "{target}: no built binary under {}/target to profile",
+            args.fuzz_dir.display()
+        );
+        return None;
+    };
+    let dir = work.join(format!("{target}-profile"));
+    let data = work.join(format!("{target}.perf.data"));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).ok()?;
+    let record = perf_record_command(&binary, &data, &dir, seeds, args.profile_seconds);
+    let (ok, log) = run_logged(&record).ok()?;
+    let _ = fs::remove_dir_all(&dir);
+    if !ok {
+        eprintln!("`{record}` failed:\n{log}");
+        return None;
+    }
+    let report = perf_report_command(&data);
+    eprintln!("$ {report}");
+    let out = report.to_command().output().ok()?;
+    let _ = fs::remove_file(&data);
+    if !out.status.success() {
+        eprintln!(
+            "`{report}` failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return None;
+    }
+    Some(profile_shares(&String::from_utf8_lossy(&out.stdout)))
+}
+
 /// `conformance fuzz-rate`.
 fn fuzz_rate(args: &FuzzRateArgs) -> Result<bool, String> {
     let toml_path = args.fuzz_dir.join("Cargo.toml");
@@ -512,6 +568,7 @@ fn fuzz_rate(args: &FuzzRateArgs) -> Result<bool, String> {
             version_of("cargo", &["fuzz", "--version"]),
         ],
         asan_note: None,
+        profile_note: None,
     };
     let mut builds = vec![Build::Plain];
     if asan && nightly_available() {
@@ -523,6 +580,20 @@ fn fuzz_rate(args: &FuzzRateArgs) -> Result<bool, String> {
         conditions.asan_note = Some("no nightly toolchain here".to_string());
     }
     let work = std::env::temp_dir().join(format!("fuzz-rate-{}", std::process::id()));
+    let profiling = args.profile_seconds > 0 && perf_available();
+    conditions.profile_note = Some(if profiling {
+        format!(
+            "Each target fuzzed once more for {} s from the same corpus under `perf record -F 999` \
+             (stable, no sanitizer), `perf report --no-children --sort symbol` grouped by what \
+             the symbols belong to; groups under 0.5% left out. The profile shows what bounds a \
+             target's throughput.",
+            args.profile_seconds
+        )
+    } else if args.profile_seconds == 0 {
+        "Not profiled (`--profile-seconds 0`).".to_string()
+    } else {
+        "Not profiled: `perf` is not installed or not permitted here.".to_string()
+    });
     let mut results = Vec::new();
     for build in builds {
         let targets: Vec<&String> = match build {
@@ -548,6 +619,7 @@ fn fuzz_rate(args: &FuzzRateArgs) -> Result<bool, String> {
                 seeds.push(regressions);
             }
             let mut runs = Vec::new();
+            let mut ran = None;
             for run in 0..args.runs {
                 let dir = work.join(format!("{target}-{run}"));
                 let cmd =
@@ -581,12 +653,20 @@ fn fuzz_rate(args: &FuzzRateArgs) -> Result<bool, String> {
                     None => eprintln!("{target} run {}: no final statistics", run + 1),
                 }
                 runs.push(rate);
+                ran = parse_exit_stats(&log).or(ran);
             }
+            let profile = if build == Build::Plain && profiling && !args.dry_run {
+                profile_target(args, target, &seeds, &work)
+            } else {
+                None
+            };
             results.push(TargetRates {
                 target: target.clone(),
                 build,
                 runs,
                 goal: goal(target, build),
+                ran,
+                profile,
             });
         }
     }

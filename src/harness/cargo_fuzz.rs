@@ -250,7 +250,7 @@ pub fn median(values: &[u64]) -> u64 {
 }
 
 /// One target's runs in a `fuzz-rate` report.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TargetRates {
     /// The fuzz target.
     pub target: String,
@@ -260,6 +260,11 @@ pub struct TargetRates {
     pub runs: Vec<Option<Rate>>,
     /// The goal, if the target has one for this build.
     pub goal: Option<u64>,
+    /// What the target said it ran, at the exit of its last run ([`parse_exit_stats`]).
+    pub ran: Option<String>,
+    /// Where its time went ([`profile_shares`](super::fuzz_profile::profile_shares)), when
+    /// profiled.
+    pub profile: Option<Vec<super::fuzz_profile::Share>>,
 }
 
 impl TargetRates {
@@ -293,6 +298,24 @@ pub struct Conditions {
     pub tools: Vec<String>,
     /// Why the AddressSanitizer runs were skipped, when they were.
     pub asan_note: Option<String>,
+    /// How the profiles were taken, or why there are none.
+    pub profile_note: Option<String>,
+}
+
+/// The statistics a fuzz target prints at exit ([`fuzz_stats`](super::fuzz_stats)): the
+/// lines from `<target> statistics:` on, joined with spaces.
+pub fn parse_exit_stats(log: &str) -> Option<String> {
+    let lines: Vec<&str> = log.lines().collect();
+    let start = lines.iter().rposition(|l| l.contains(" statistics: "))?;
+    let mut out = lines[start].trim().to_string();
+    for line in &lines[start + 1..] {
+        if !line.starts_with("  ") {
+            break;
+        }
+        out.push_str("; ");
+        out.push_str(line.trim());
+    }
+    Some(out)
 }
 
 /// `reports/fuzz.md`: every target's runs, their median and its goal.
@@ -344,6 +367,46 @@ pub fn fuzz_rate_markdown(rates: &[TargetRates], conditions: &Conditions) -> Str
     let _ = writeln!(s, "Measured on {} cores; load average before the first run {}, after the last {} (other work on the machine lowers the figures).\n", conditions.cores, conditions.load.0, conditions.load.1);
     for tool in &conditions.tools {
         let _ = writeln!(s, "- {tool}");
+    }
+    let _ = writeln!(s);
+    let ran: Vec<&TargetRates> = rates.iter().filter(|t| t.ran.is_some()).collect();
+    if !ran.is_empty() {
+        let _ = writeln!(
+            s,
+            "## What each target ran
+
+As each target printed it at the exit of its last run \
+             (inputs, ops or instructions compared, how deep calls went, outcomes): the cost of \
+             an input is what it runs, and the corpus decides that.
+"
+        );
+        for t in ran {
+            let _ = writeln!(
+                s,
+                "- `{}` ({}): {}",
+                t.target,
+                t.build.label(),
+                t.ran.as_deref().unwrap_or_default()
+            );
+        }
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(
+        s,
+        "## Where the time goes
+"
+    );
+    if let Some(note) = &conditions.profile_note {
+        let _ = writeln!(
+            s,
+            "{note}
+"
+        );
+    }
+    for t in rates {
+        if let Some(profile) = &t.profile {
+            s.push_str(&super::fuzz_profile::profile_markdown(&t.target, profile));
+        }
     }
     s
 }
@@ -432,6 +495,8 @@ mod tests {
                     }),
                 ],
                 goal: Some(20_000),
+                ran: None,
+                profile: None,
             },
             TargetRates {
                 target: "c_api".into(),
@@ -441,6 +506,8 @@ mod tests {
                     per_sec: 9_000,
                 })],
                 goal: Some(50_000),
+                ran: None,
+                profile: None,
             },
         ];
         let md = fuzz_rate_markdown(&rates, &Conditions::default());

@@ -20,7 +20,8 @@
 //!   its inputs, report sections, cost sweep and `--check` comparison in its submodules);
 //! * [`corpus`] — the corpus: listing it for replay, writing the named scenarios into it,
 //!   regression inputs and their tests (`write-corpus`, `tmin`);
-//! * [`cargo_fuzz`] — `cargo fuzz` command lines (`cmin`, `tmin`);
+//! * [`cargo_fuzz`] — `cargo fuzz` command lines (`cmin`, `tmin`, `run`) and the throughput
+//!   report `fuzz-rate` writes; [`fuzz_profile`] — where a target's time goes (`perf`);
 //! * [`fuzz_stats`] — what a fuzz target ran (outcomes, call depth), printed at exit;
 //! * [`report`] — the campaign's JSON and Markdown reports and SVG figures;
 //! * [`evm`] — the bytecode-level differential `diff_evm`: transactions over generated
@@ -41,6 +42,7 @@ pub mod corpus;
 pub mod engine;
 pub mod engines;
 pub mod evm;
+pub mod fuzz_profile;
 pub mod fuzz_stats;
 pub mod generate;
 pub mod observation;

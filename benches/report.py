@@ -206,6 +206,41 @@ LIMITS = {
         "≈6 k the multi-word growths (a `memset` each). See the spread of this session's runs "
         "under the notes."
     ),
+    # Whole transactions: where the time goes (callgrind on this machine, this session).
+    "evm_call_chain": (
+        "Callgrind: 5.12 M instructions per transaction for `MemoryEvm` against 4.84 M for stock "
+        "revm (1.06); time ratios over four runs this session 0.98 to 1.17 (1.17 in the one "
+        "disturbed by a build on the other core). The extra ≈275 instructions per frame are "
+        "frame set-up (`MemoryFrame::init_with_context` and `frame_init`: our checkpoint, the "
+        "argument region mapped onto the caller's context), `enter_child`, and CALLDATACOPY from "
+        "the caller's region (`set_data_from_below`, one bounds check per region revm trusts); "
+        "the copies themselves (`memcpy`, `memset`) and revm's journal, stack and dispatch are "
+        "the same on both sides and are most of the time."
+    ),
+    "evm_call_round_trips": (
+        "Callgrind: 3.99 M instructions per transaction against 3.78 M (1.06), ≈210 more per "
+        "round trip: frame set-up ≈+110 (`frame_init` 834 against 722 per call, our checkpoint "
+        "and argument-region mapping), CALLDATACOPY from the caller's region ≈+84 (362 against "
+        "278 per copy), the rest within a few instructions (CALL, RETURN, `return_result`, "
+        "MLOAD/MSTORE are equal to ±4). Time ratio 1.00 to 1.02 over this session's runs: the "
+        "round trip is bound by revm's frame machinery and its copies, which both EVMs share."
+    ),
+    "evm_identity": (
+        "Callgrind: 2.88 M instructions per transaction against 2.70 M (1.07): each precompile "
+        "call pays our frame set-up as a CALL does (≈+110) and stages the argument region from "
+        "our context into revm's input buffer; time ratio 1.00 to 1.01 in this session's runs."
+    ),
+    "evm_mcopy_1mib": (
+        "Callgrind: 10.495 M instructions per transaction for both (1.000): 8 MB of `memmove` "
+        "is the work on both sides and is bound by memory bandwidth; time ratios 1.00 to 1.01 "
+        "are run-to-run spread, not a difference between the memories."
+    ),
+    "evm_statetests": (
+        "Callgrind: 216.4 M instructions for three passes over the 797 cases against 217.8 M "
+        "for stock revm (0.994); fresh pre-states and freshly built EVMs (the state-test "
+        "runner's way) are most of it. Time ratios this session 0.93 and 1.05 in consecutive "
+        "runs: the spread of a machine shared with builds, not a difference."
+    ),
 }
 
 NOTES = """\

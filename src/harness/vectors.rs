@@ -69,9 +69,9 @@
 //!
 //! # Declines
 //!
-//! An engine may decline a vector's case it cannot run faithfully
-//! ([`Engine::declines`](super::engine::Engine::declines)); [`run_all`] then skips that vector
-//! for that engine and counts it by the reason given, in its [`Summary`].
+//! An engine may decline a vector's case it cannot run faithfully ([`Engine::declines`]);
+//! [`run_all`] then skips that vector for that engine and counts it by the reason given, in
+//! its [`Summary`].
 
 use std::collections::BTreeMap;
 use std::path::Path;

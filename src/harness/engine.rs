@@ -35,6 +35,15 @@ pub trait Engine {
             out.extend_from_slice(&bytes[clip(range, bytes.len())]);
         }
     }
+    /// Whether the engine declines `case`, and why: an engine declines a case it cannot run
+    /// faithfully (something the case asks for that the implementation has no way to express),
+    /// with the reason, a short fixed text. The oracle and the vector runner count declines by
+    /// engine and reason and leave the engine out of that case; a decline is not a failure.
+    /// `None` (the default): the engine runs every case.
+    fn declines(&self, case: &Case) -> Option<&'static str> {
+        let _ = case;
+        None
+    }
     /// What the engine has done since [`begin`](Self::begin) that the campaign's reach section
     /// counts (nothing for an engine that does not count).
     fn reach(&self) -> Reach {

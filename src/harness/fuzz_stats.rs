@@ -38,7 +38,7 @@ pub struct FuzzStats {
     /// How many ops ended each way (op-model targets: by [`Outcome`]; `diff_evm`: how each
     /// transaction ended), in first-seen order.
     pub outcomes: Vec<(&'static str, u64)>,
-    /// Inputs by the deepest call depth they reached ([`DEPTH_CLASSES`]).
+    /// Inputs by the deepest call depth they reached: 0, 1–9, 10–99, 100–1,023, 1,024.
     pub depths: [u64; DEPTH_CLASSES.len()],
     /// The deepest call depth reached.
     pub max_depth: usize,

@@ -15,7 +15,7 @@
 //! * [`reproducer`] — a case as pasteable Rust;
 //! * [`raw`] — unstructured input driving our memory alone, with invariant checks;
 //! * [`scenarios`] — named cases that seed the corpus;
-//! * [`vectors`] — named conformance vectors with expected observations;
+//! * [`vectors`] — named conformance vectors with expected observations (`tests/vectors/*.txt`);
 //! * [`campaign`] — the seeded conformance campaign behind the `conformance` command (the run;
 //!   its inputs, report sections, cost sweep and `--check` comparison in its submodules);
 //! * [`corpus`] — the corpus: listing it for replay, writing the named scenarios into it,

@@ -93,6 +93,9 @@ pub struct RunStats {
     /// so the case ended there without a verdict (wasmtime calls such a run *poisoned*). Their
     /// ops up to that point were compared and are counted.
     pub not_comparable: u64,
+    /// Cases an engine declined ([`Engine::declines`]) and was left out of, by engine name
+    /// and reason.
+    pub declined: BTreeMap<(&'static str, &'static str), u64>,
 }
 
 impl RunStats {
@@ -114,6 +117,9 @@ impl RunStats {
         self.reach.add(other.reach);
         self.root_returndatacopies += other.root_returndatacopies;
         self.not_comparable += other.not_comparable;
+        for (k, v) in &other.declined {
+            *self.declined.entry(*k).or_default() += v;
+        }
     }
 
     /// Adds what one op's agreed observation `now` shows of depth and sizes; `before` is the
@@ -410,9 +416,45 @@ impl Oracle {
     /// divergence is run again in the full mode, whose report names the first op after which
     /// the engines differ.
     ///
+    /// An engine that declines the case ([`Engine::declines`]) is left out of it and counted
+    /// in [`RunStats::declined`]; the others are compared as usual (one left runs alone, none
+    /// left runs nothing).
+    ///
     /// # Errors
     /// The first [`Divergence`], boxed.
     pub fn run(&mut self, case: &Case) -> Result<RunStats, Box<Divergence>> {
+        if !self.engines.iter().any(|e| e.declines(case).is_some()) {
+            return self.run_compared(case);
+        }
+        // Set the declining engines aside (highest index first), run the others, and put them
+        // back where they were (lowest index first).
+        let mut aside = Vec::new();
+        for index in (0..self.engines.len()).rev() {
+            if let Some(reason) = self.engines[index].declines(case) {
+                let engine = self.engines.remove(index);
+                let obs = self.observations.remove(index);
+                aside.push((index, engine, obs, reason));
+            }
+        }
+        let result = if self.engines.is_empty() {
+            Ok(RunStats::default())
+        } else {
+            self.run_compared(case)
+        };
+        let mut declined = BTreeMap::new();
+        for (index, engine, obs, reason) in aside.into_iter().rev() {
+            *declined.entry((engine.name(), reason)).or_default() += 1;
+            self.engines.insert(index, engine);
+            self.observations.insert(index, obs);
+        }
+        result.map(|mut stats| {
+            stats.declined = declined;
+            stats
+        })
+    }
+
+    /// [`run`](Self::run) over the engines that did not decline.
+    fn run_compared(&mut self, case: &Case) -> Result<RunStats, Box<Divergence>> {
         match self.run_in(case, self.mode) {
             Err(fast) if self.mode == Mode::Fast => match self.run_in(case, Mode::Full) {
                 Err(mut full) => {

@@ -344,7 +344,8 @@ pub struct RandomReport {
     pub max_input_len: usize,
     /// Sequences run.
     pub sequences: u64,
-    /// Sequences by decoder: `diff_ops` ([`decode`]) and `diff_small` ([`decode_small`]).
+    /// Sequences by decoder: `diff_ops` ([`decode`](crate::harness::decode)) and `diff_small`
+    /// ([`decode_small`](crate::harness::decode_small)).
     pub by_decoder: Counts,
     /// Input bytes generated.
     pub bytes: u64,
@@ -387,7 +388,7 @@ pub struct PlotData {
 pub struct CampaignReport {
     /// The crate version that ran.
     pub crate_version: &'static str,
-    /// [`REVM_INTERPRETER_VERSION`].
+    /// [`REVM_INTERPRETER_VERSION`](super::REVM_INTERPRETER_VERSION).
     pub revm_interpreter_version: &'static str,
     /// The engines compared, in order.
     pub engines: Vec<&'static str>,

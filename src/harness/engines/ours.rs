@@ -57,8 +57,8 @@ struct Frame {
     offset: usize,
 }
 
-/// Which of the memory's two ways an [`OursEngine`] takes into each op (see the
-/// [module](self) documentation).
+/// Which of the memory's two ways an [`OursEngine`] takes into each op: `ours` takes the metered
+/// calls, `ours-plain` the other way round (see [`engines`](crate::harness::engines)).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum OursPath {
     /// The metered opcode calls where the memory has them (engine `ours`).

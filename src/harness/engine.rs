@@ -77,7 +77,8 @@ pub struct Reach {
     /// Calls into the memory with a zero length (an expansion, copy, read or return of
     /// nothing, at any offset).
     pub zero_length_calls: u64,
-    /// Growths inside a child frame that moved the shared buffer to a new allocation.
+    /// Growths inside a child frame that reallocated the shared buffer (its capacity changed;
+    /// the allocator may have moved it).
     pub child_reallocations: u64,
 }
 

@@ -189,9 +189,10 @@ pub fn markdown(r: &CampaignReport) -> String {
     let reach_rows: [(&str, ReachRow); 6] = [
         ("zero-length calls into our memory", |r| r.zero_length_calls),
         ("frames of 2 MiB or more", |r| r.frames_of_2_mib),
-        ("reallocations inside a child frame", |r| {
-            r.child_reallocations
-        }),
+        (
+            "reallocations inside a child frame (varies a little from run to run)",
+            |r| r.child_reallocations,
+        ),
         ("sequences at call depth 1,024", |r| r.depth_limit_sequences),
         ("CALLs at the depth limit (`CallDepth`)", |r| {
             r.depth_limit_hits

@@ -95,7 +95,8 @@ pub struct ReachStats {
     pub zero_length_calls: u64,
     /// Frames that grew to 2 MiB (2^16 words, where `words²` passes 2^32) or more.
     pub frames_of_2_mib: u64,
-    /// Growths inside a child frame that moved our memory to a new allocation.
+    /// Growths inside a child frame that reallocated our memory's buffer (its capacity
+    /// changed; the allocator may have moved it).
     pub child_reallocations: u64,
     /// Sequences that reached call depth 1,024, the limit.
     pub depth_limit_sequences: u64,

@@ -470,9 +470,11 @@ impl Engine for OursEngine {
     fn step(&mut self, case: &Case, op: &Op, obs: &mut Observation) {
         obs.clear();
         let is_root = self.frames.len() == 1;
-        let buffer_before = self.memory.all_contexts().as_ptr();
+        // A growth past the capacity reallocates (the allocator may or may not move the buffer;
+        // counting capacity changes rather than moves keeps the count deterministic).
+        let capacity_before = self.memory.capacity();
         let result = self.run(case, op);
-        if !is_root && self.memory.all_contexts().as_ptr() != buffer_before {
+        if !is_root && self.memory.capacity() != capacity_before {
             self.reach.child_reallocations += 1;
         }
         match result {

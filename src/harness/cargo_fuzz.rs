@@ -7,6 +7,8 @@ use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::report::thousands;
+
 /// A command line to run (so that `--dry-run` can print it and tests can inspect it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FuzzCommand {
@@ -409,18 +411,6 @@ As each target printed it at the exit of its last run \
         }
     }
     s
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

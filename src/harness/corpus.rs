@@ -271,30 +271,37 @@ pub fn write_corpus(corpus_dir: &Path, dry_run: bool) -> Result<Vec<PathBuf>, St
         let bytes = scenario
             .encode()
             .map_err(|e| format!("scenario `{}` cannot be encoded: {e}", scenario.name))?;
-        let dir = corpus_dir.join(scenario.target);
-        let path = dir.join(scenario.name);
-        if !dry_run {
-            fs::create_dir_all(&dir)
-                .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
-            fs::write(&path, &bytes)
-                .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-        }
-        written.push(path);
+        written.push(write_input(
+            corpus_dir,
+            scenario.target,
+            scenario.name,
+            &bytes,
+            dry_run,
+        )?);
     }
     for (name, build) in super::evm::SCENARIOS {
         let bytes = super::evm::encode_program(&build())
             .map_err(|e| format!("program scenario `{name}` cannot be encoded: {e}"))?;
-        let dir = corpus_dir.join("diff_evm");
-        let path = dir.join(name);
-        if !dry_run {
-            fs::create_dir_all(&dir)
-                .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
-            fs::write(&path, &bytes)
-                .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-        }
-        written.push(path);
+        written.push(write_input(corpus_dir, "diff_evm", name, &bytes, dry_run)?);
     }
     Ok(written)
+}
+
+/// Writes `bytes` to `<corpus_dir>/<target>/<name>` (only the path under `dry_run`).
+fn write_input(
+    corpus_dir: &Path,
+    target: &str,
+    name: &str,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Result<PathBuf, String> {
+    let dir = corpus_dir.join(target);
+    let path = dir.join(name);
+    if !dry_run {
+        fs::create_dir_all(&dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+        fs::write(&path, bytes).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+    }
+    Ok(path)
 }
 
 /// Removes the files of `<corpus_dir>/<target>/` that are byte-identical copies of a named

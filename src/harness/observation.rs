@@ -208,17 +208,11 @@ impl Observation {
     /// Copies `other` into `self`, reusing `self`'s allocations.
     pub fn assign(&mut self, other: &Observation) {
         self.clear();
-        self.outcome = other.outcome;
+        self.assign_numbers(other);
         match &other.output {
             Output::Bytes(bytes) => self.set_output_bytes(bytes),
             output => self.output = output.clone(),
         }
-        self.gas_charged = other.gas_charged;
-        self.gas_remaining = other.gas_remaining;
-        self.ended = other.ended;
-        self.frames = other.frames;
-        self.size = other.size;
-        self.total_size = other.total_size;
         if let Some(bytes) = &other.ended_frame {
             self.set_ended_frame(bytes);
         }

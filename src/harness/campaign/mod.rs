@@ -149,16 +149,7 @@ thread_local! {
 
 fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     let captured = LAST_PANIC.with(|p| p.borrow_mut().take());
-    if let Some(text) = captured {
-        return text;
-    }
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "(non-string panic payload)".to_string()
-    }
+    captured.unwrap_or_else(|| super::panics::payload_text(payload))
 }
 
 /// Restores the previous panic hook when dropped.

@@ -174,6 +174,61 @@ fn identity_precompile_with_overlapping_regions() {
     }
 }
 
+/// A precompile reads a CALL's arguments from the caller's memory in place (the memory lends
+/// its buffer to revm's shared buffer while the precompile runs): from a nested frame, whose
+/// context starts past its caller's, from a large region, and a zero-length region at a huge
+/// offset (which revm passes on unchanged, and which once overflowed the lent range's shift).
+#[test]
+fn precompile_arguments_are_read_in_place() {
+    let regions = [
+        ((0x20, 0x40), (0x100, 0x40)),
+        ((0, 48 << 10), (0, 0x20)),
+        ((u64::MAX, 0), (0x40, 0x20)),
+        ((1 << 40, 0), (0, 0)),
+    ];
+    for (args, ret) in regions {
+        for precompile in [2, 4] {
+            let inner = Asm::new()
+                .mstore_word(0, word(5))
+                .mstore_word(0x20, word(6))
+                .mstore_word(0x40, word(7))
+                .call(op::STATICCALL, addr(precompile), args, ret)
+                .op(op::POP)
+                .op(op::RETURNDATASIZE)
+                .push(0)
+                .push(0x200)
+                .op(op::RETURNDATACOPY)
+                .ret(0, 0x240);
+            let outer = Asm::new()
+                .mstore_word(0, word(9))
+                .call(op::CALL, addr(0xBB), (0, 0x20), (0x20, 0x240))
+                .op(op::POP)
+                .ret(0, 0x260);
+            let (result, _) = both(
+                db(&[(addr(0xAA), &outer), (addr(0xBB), &inner)]),
+                cfg(SpecId::CANCUN),
+                tx_to(addr(0xAA), 5_000_000),
+            );
+            assert!(
+                result.is_success(),
+                "{args:?} {ret:?} {precompile}: {result:?}"
+            );
+            let out = output(&result);
+            assert_eq!(
+                &out[..0x20],
+                &word(9),
+                "{args:?} {ret:?}: the outer frame's word"
+            );
+            // The inner frame's second word (no return region here covers it).
+            assert_eq!(
+                &out[0x40..0x60],
+                &word(6),
+                "{args:?} {ret:?}: the inner frame's word"
+            );
+        }
+    }
+}
+
 /// REVERT's output reaches the caller's return region and its return data; a halted child's
 /// does not (CVE-2020-26241 era: return data is what the child returned, not memory changed
 /// afterwards).

@@ -24,7 +24,7 @@ use revm_interpreter::{CallInput, FrameInput, Host, InterpreterAction, Interpret
 use revm_primitives::{Address, AddressSet};
 use revm_state::EvmState;
 
-use super::frame::{stage_precompile_arguments, MemoryFrame};
+use super::frame::MemoryFrame;
 use super::interpreter::MemoryInterpreter;
 use super::memory::{config_for_cfg, EvmMemory};
 use super::step::{Step, StepHook};
@@ -248,6 +248,9 @@ where
         mut frame_input: FrameInit,
     ) -> Result<FrameInitResult<'_, MemoryFrame>, ContextDbError<CTX>> {
         let is_first = self.frame_stack.index().is_none();
+        // Whether the frame is a CALL to a precompile whose arguments are in the caller's
+        // memory, which the memory then lends to the precompile (`MemoryFrame::init_known`).
+        let mut to_precompile = false;
         if is_first {
             self.prepare_memory();
             self.precompile_filter
@@ -261,7 +264,7 @@ where
                 {
                     #[cfg(feature = "harness")]
                     self.faults.before_precompile(inputs, caller_memory);
-                    stage_precompile_arguments(&mut inputs.input, caller_memory, self.ctx.local());
+                    to_precompile = true;
                 }
             }
             core::mem::swap(&mut self.memory, caller_memory);
@@ -271,12 +274,13 @@ where
         } else {
             self.frame_stack.get_next()
         };
-        let started = MemoryFrame::init_with_context(
+        let started = MemoryFrame::init_known(
             new_frame,
             &mut self.ctx,
             &mut self.precompiles,
             frame_input,
             &mut self.memory,
+            to_precompile,
         );
         match started {
             Ok(ItemOrResult::Item(token)) => {

@@ -71,6 +71,16 @@ impl EvmMemory {
         }
     }
 
+    /// Swaps the buffer that holds every open context with `other` and returns where global
+    /// offset 0 (the root context's start) is in that buffer. Until a second call swaps them
+    /// back, the memory must not be used: its bookkeeping describes the buffer it gave away.
+    /// For [`LentBuffer`](super::frame::LentBuffer) only.
+    pub(crate) fn swap_buffer(&mut self, other: &mut Vec<u8>) -> usize {
+        let memory = self.slot.memory.get_mut();
+        core::mem::swap(&mut memory.buffer, other);
+        memory.head
+    }
+
     /// The memory inside.
     pub fn into_inner(self) -> Memory {
         self.slot.memory.into_inner()

@@ -46,7 +46,7 @@ mod memory;
 mod step;
 
 pub use evm::{MemoryBuilder, MemoryEvm, StockEvm};
-pub use frame::{stage_precompile_arguments, MemoryFrame};
+pub use frame::MemoryFrame;
 pub use interpreter::MemoryInterpreter;
 pub use memory::{config_for_cfg, config_for_limit, pricing_for_gas_params, EvmMemory};
 pub use step::{Step, StepHook};

@@ -1,8 +1,8 @@
 //! The ethereum/tests state tests through every registered engine: zero failures.
 //!
 //! The tests are not part of the repository. They are looked for in `$EVM_MEMORY_STATETESTS`,
-//! then `../shared/ethereum-tests` beside the crate, then `/work/shared/ethereum-tests`; when
-//! none exists the test says so and passes.
+//! then `../shared/ethereum-tests` beside the crate; when neither exists the test says so and
+//! passes.
 #![cfg(feature = "harness")]
 
 use evm_memory::harness::statetest::{

@@ -8,13 +8,16 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use revm_context::{BlockEnv, CfgEnv, TxEnv};
+use revm_context::{BlockEnv, CfgEnv, Context, TxEnv};
 use revm_database::CacheState;
+use revm_handler::{ExecuteCommitEvm, MainBuilder, MainContext};
 use revm_statetest_types::TestSuite;
 
 use super::discover::TestFile;
+use super::engine::fresh_state;
 use super::setup::{block_env, cfg_env, check_unit, tx_env};
 use super::skips::{skipped_file, skipped_fork};
+use crate::revm::MemoryBuilder;
 
 /// One runnable case: everything an engine's `execute` takes.
 #[derive(Clone, Debug)]
@@ -29,6 +32,36 @@ pub struct PreparedCase {
     pub tx: TxEnv,
     /// The pre-state (shared by the cases of one test unit).
     pub prestate: Arc<CacheState>,
+}
+
+/// Which EVM [`PreparedCase::transact`] runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Evm {
+    /// `MemoryEvm` (`build_memory_evm`).
+    Ours,
+    /// Stock revm (`build_mainnet`).
+    Revm,
+}
+
+impl PreparedCase {
+    /// Commits the case's transaction with `evm` on a fresh state built from its pre-state, as
+    /// the runner does, without the roots and checks the runner adds (the same work for every
+    /// engine): what the benchmarks time. Returns whether the transaction was valid.
+    pub fn transact(&self, evm: Evm) -> bool {
+        let mut state = fresh_state(&self.prestate);
+        let ctx = Context::mainnet()
+            .with_cfg(self.cfg.clone())
+            .with_block(self.block.clone())
+            .with_tx(self.tx.clone())
+            .with_db(&mut state);
+        match evm {
+            Evm::Ours => ctx
+                .build_memory_evm()
+                .transact_commit(self.tx.clone())
+                .is_ok(),
+            Evm::Revm => ctx.build_mainnet().transact_commit(self.tx.clone()).is_ok(),
+        }
+    }
 }
 
 /// The runnable cases of `file`: every case the runner would execute (files, forks and
@@ -72,7 +105,7 @@ pub fn prepare_cases(file: &TestFile) -> Result<Vec<PreparedCase>, String> {
 }
 
 /// The ethereum/tests folder the tests, benchmarks and CI run: `$EVM_MEMORY_STATETESTS`, else
-/// `../shared/ethereum-tests` beside the crate, else `/work/shared/ethereum-tests`.
+/// `../shared/ethereum-tests` beside the crate.
 ///
 /// # Errors
 /// `EVM_MEMORY_STATETESTS` names a path that does not exist (a wrong path is an error, not a
@@ -89,10 +122,7 @@ pub fn locate_statetests() -> Result<PathBuf, Located> {
             )))
         };
     }
-    let candidates = [
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/ethereum-tests"),
-        PathBuf::from("/work/shared/ethereum-tests"),
-    ];
+    let candidates = [PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/ethereum-tests")];
     match candidates.iter().find(|dir| dir.is_dir()) {
         Some(dir) => Ok(dir.clone()),
         None => {

@@ -17,13 +17,13 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use evm_memory::harness::asm::{op, Asm};
 use evm_memory::harness::statetest::{
-    discover, fresh_state, locate_statetests, prepare_cases, OursInRevm, PreparedCase,
-    StateTestEngine, StockRevm,
+    discover, locate_statetests, prepare_cases, Evm, OursInRevm, PreparedCase, StateTestEngine,
+    StockRevm,
 };
 use evm_memory::revm::MemoryBuilder;
 use revm_context::{BlockEnv, CfgEnv, Context, TxEnv};
 use revm_database::{CacheDB, EmptyDB};
-use revm_handler::{ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext};
+use revm_handler::{ExecuteEvm, MainBuilder, MainContext};
 use revm_primitives::{hardfork::SpecId, Address, TxKind, U256};
 use revm_state::{AccountInfo, Bytecode};
 
@@ -114,6 +114,51 @@ fn identity(calls: u64) -> Workload {
         contracts: vec![(MAIN, main)],
         gas_limit: 1 << 30,
         elements: calls,
+    }
+}
+
+/// `calls` STATICCALLs of the identity precompile, each with a 48 KiB argument region and no
+/// return region: the shape of `static_Call50000_identity` and its siblings, many calls whose
+/// large arguments the precompile reads from the caller's memory.
+fn precompile_large_args(calls: u64) -> Workload {
+    let main = Asm::new().mstore((48 << 10) - 32, 1).repeat(calls, |body| {
+        body.call(op::STATICCALL, IDENTITY, (0, 48 << 10), (0, 0))
+            .op(op::POP)
+    });
+    Workload {
+        group: "evm_precompile_large_args",
+        contracts: vec![(MAIN, main)],
+        gas_limit: 1 << 32,
+        elements: calls,
+    }
+}
+
+/// A contract calls itself `levels` deep, each frame's argument region (`frame` bytes) growing
+/// its memory before the call: the shape of `static_Call1MB1024Calldepth`, large frames deep in
+/// a call chain, every one of them open at the bottom.
+fn large_frames(levels: u64, frame: u64) -> Workload {
+    let asm = Asm::new()
+        .push(0)
+        .op(op::CALLDATALOAD)
+        .op(op::DUP1)
+        .push(levels)
+        .op(op::EQ);
+    let (asm, bottom) = asm.jumpi_forward();
+    let asm = asm
+        .push(1)
+        .op(op::ADD)
+        .push(0)
+        .op(op::MSTORE)
+        .call(op::CALL, MAIN, (0, frame), (0, 0))
+        .op(op::POP)
+        .op(op::STOP)
+        .land(bottom)
+        .op(op::STOP);
+    Workload {
+        group: "evm_large_frames",
+        contracts: vec![(MAIN, asm)],
+        gas_limit: 1 << 40,
+        elements: levels,
     }
 }
 
@@ -240,12 +285,26 @@ fn memory_heavy(c: &mut Criterion) {
         mcopy(8),
         keccak(8),
         word_loop(10_000),
+        precompile_large_args(1000),
+        large_frames(1024, 64 << 10),
     ] {
         run_workload(c, w);
     }
 }
 
-/// Every runnable case of the state tests (`EVM_MEMORY_STATETESTS`, else
+/// The folders of the state tests that exercise memory most directly (see the suite's
+/// `SOURCE.md`); the whole suite is `benches/statetests.rs`'s.
+const MEMORY_FOLDERS: [&str; 7] = [
+    "stMemoryTest",
+    "stMemExpandingEIP150Calls",
+    "stMemoryStressTest",
+    "Cancun/stEIP5656-MCOPY",
+    "Pyspecs/cancun/eip5656_mcopy",
+    "stReturnDataTest",
+    "stRevertTest",
+];
+
+/// Every runnable case of the memory folders of the state tests (`EVM_MEMORY_STATETESTS`, else
 /// `../shared/ethereum-tests`), each on a fresh pre-state with a freshly built EVM, as the
 /// state-test runner runs them (without computing the roots, which is the same work for both).
 fn state_tests(c: &mut Criterion) {
@@ -256,7 +315,19 @@ fn state_tests(c: &mut Criterion) {
             return;
         }
     };
-    let files = discover(&[dir]).expect("state-test files");
+    let folders: Vec<_> = MEMORY_FOLDERS
+        .iter()
+        .map(|folder| dir.join("GeneralStateTests").join(folder))
+        .filter(|folder| folder.is_dir())
+        .collect();
+    if folders.is_empty() {
+        eprintln!(
+            "evm_statetests SKIPPED: none of the memory folders is in {}",
+            dir.display()
+        );
+        return;
+    }
+    let files = discover(&folders).expect("state-test files");
     let cases: Vec<PreparedCase> = files
         .iter()
         .flat_map(|file| prepare_cases(file).expect("a state-test file"))
@@ -266,28 +337,22 @@ fn state_tests(c: &mut Criterion) {
         let ours = OursInRevm.execute(&case.cfg, &case.block, &case.tx, &case.prestate);
         assert_eq!(ours, stock, "{}: the EVMs disagree", case.name);
     }
-    let run = |case: &PreparedCase, ours: bool| {
-        let mut state = fresh_state(&case.prestate);
-        let ctx = Context::mainnet()
-            .with_cfg(case.cfg.clone())
-            .with_block(case.block.clone())
-            .with_tx(case.tx.clone())
-            .with_db(&mut state);
-        let result = if ours {
-            ctx.build_memory_evm().transact_commit(case.tx.clone())
-        } else {
-            ctx.build_mainnet().transact_commit(case.tx.clone())
-        };
-        black_box(result.is_ok());
-    };
     let mut g = c.benchmark_group("evm_statetests");
     g.throughput(Throughput::Elements(cases.len() as u64));
     g.sample_size(20);
     g.bench_function("ours", |b| {
-        b.iter(|| cases.iter().for_each(|case| run(case, true)))
+        b.iter(|| {
+            cases.iter().for_each(|case| {
+                black_box(case.transact(Evm::Ours));
+            })
+        })
     });
     g.bench_function("revm", |b| {
-        b.iter(|| cases.iter().for_each(|case| run(case, false)))
+        b.iter(|| {
+            cases.iter().for_each(|case| {
+                black_box(case.transact(Evm::Revm));
+            })
+        })
     });
     g.finish();
 }

@@ -11,6 +11,8 @@
 //! cargo run --release --features harness --bin conformance -- statetest ../shared/ethereum-tests
 //! cargo run --release --features harness --bin conformance -- fuzz-rate      # writes reports/fuzz.md
 //! cargo run --release --features harness --bin conformance -- show diff_ops corpus/diff_ops/<file>
+//! cargo run --release --features harness --bin conformance -- fuzz-dicts    # fuzz/dicts/*.dict
+//! cargo run --release --features harness --bin conformance -- fuzz-cores diff_ops --seconds 3600
 //! ```
 //!
 //! Exit codes: 0 when every engine agreed (and, with `--check`, the committed report is up to
@@ -28,14 +30,15 @@ use evm_memory::harness::campaign::{
     DEFAULT_SEQUENCES,
 };
 use evm_memory::harness::cargo_fuzz::{
-    cmin_commands, fuzz_build_command, fuzz_rate_markdown, fuzz_run_command, fuzz_targets, goal,
-    nightly_available, parse_exit_stats, parse_rate, tmin_command, Build, Conditions, FuzzCommand,
-    TargetRates,
+    cmin_commands, cores_commands, fuzz_build_command, fuzz_rate_markdown, fuzz_run_command,
+    fuzz_targets, goal, nightly_available, parse_exit_stats, parse_rate, tmin_command, Build,
+    Conditions, FuzzCommand, TargetRates,
 };
 use evm_memory::harness::corpus::{
     regression_test_skeleton, remove_scenario_copies, short_hash, write_corpus, CORPUS_TARGETS,
     REGRESSIONS_DIR,
 };
+use evm_memory::harness::dicts::write_dictionaries;
 use evm_memory::harness::engines::selected_engine_names;
 use evm_memory::harness::fuzz_profile::{
     built_target, perf_record_command, perf_report_command, profile_shares,
@@ -160,6 +163,39 @@ enum Cmd {
         /// The file.
         #[arg(value_parser = existing_file)]
         file: PathBuf,
+    },
+    /// Write every fuzz target's dictionary (libFuzzer format) to <out-dir>/<target>.dict,
+    /// spelled by the generators' own encoders.
+    FuzzDicts {
+        /// Where the dictionaries go.
+        #[arg(long, default_value = "fuzz/dicts")]
+        out_dir: PathBuf,
+        /// Write nothing; fail when the committed dictionaries are not what this would write.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Fuzz one target on every core (libFuzzer's fork mode, from the committed corpus, with
+    /// its dictionary), then merge what was found into <corpus-dir>/<target> with libFuzzer's
+    /// minimising merge: only inputs that add coverage are kept, ready to commit.
+    FuzzCores {
+        /// The fuzz target.
+        #[arg(value_parser = CORPUS_TARGETS)]
+        target: String,
+        /// Fuzzing processes at once (default: the available cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// How long to fuzz, in seconds.
+        #[arg(long, default_value_t = 600)]
+        seconds: u64,
+        /// The cargo-fuzz crate.
+        #[arg(long, default_value = "fuzz")]
+        fuzz_dir: PathBuf,
+        /// The corpus root (one directory per target).
+        #[arg(long, default_value = "corpus")]
+        corpus_dir: PathBuf,
+        /// Print the commands without running them.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Write every named scenario to <corpus-dir>/<target>/<name>.
     WriteCorpus {
@@ -303,6 +339,26 @@ fn main() -> ExitCode {
         Some(Cmd::Statetest(args)) => statetest(&args),
         Some(Cmd::FuzzRate(args)) => fuzz_rate(&args),
         Some(Cmd::Show { target, file }) => show(&target, &file),
+        Some(Cmd::FuzzDicts { out_dir, check }) => {
+            write_dictionaries(&out_dir, check).map(|paths| {
+                for p in &paths {
+                    println!(
+                        "{}{}",
+                        if check { "up to date: " } else { "wrote " },
+                        p.display()
+                    );
+                }
+                true
+            })
+        }
+        Some(Cmd::FuzzCores {
+            target,
+            jobs,
+            seconds,
+            fuzz_dir,
+            corpus_dir,
+            dry_run,
+        }) => fuzz_cores(&target, jobs, seconds, &fuzz_dir, &corpus_dir, dry_run),
         Some(Cmd::WriteCorpus {
             corpus_dir,
             dry_run,
@@ -718,6 +774,72 @@ fn count_files(dir: &Path) -> Option<usize> {
             .filter(|e| e.path().is_file())
             .count()
     })
+}
+
+/// `conformance fuzz-cores`: see [`cores_commands`].
+fn fuzz_cores(
+    target: &str,
+    jobs: Option<usize>,
+    seconds: u64,
+    fuzz_dir: &Path,
+    corpus_dir: &Path,
+    dry_run: bool,
+) -> Result<bool, String> {
+    let jobs = jobs.unwrap_or_else(default_jobs);
+    let nightly = nightly_available();
+    if !nightly {
+        println!("no nightly toolchain: running cargo fuzz on stable with `-s none`");
+    }
+    let work = std::env::temp_dir().join(format!(
+        "evm-memory-fuzz-cores-{target}-{}",
+        std::process::id()
+    ));
+    let dict = fuzz_dir.join("dicts").join(format!("{target}.dict"));
+    let dict = dict.is_file().then_some(dict);
+    let [fuzz, merge] = cores_commands(
+        target,
+        jobs,
+        seconds,
+        corpus_dir,
+        &work,
+        dict.as_deref(),
+        nightly,
+        fuzz_dir_arg(fuzz_dir),
+    );
+    if dry_run {
+        println!("{fuzz}\n{merge}");
+        return Ok(true);
+    }
+    fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+    let committed = corpus_dir.join(target);
+    let before = count_files(&committed).unwrap_or(0);
+    println!("{fuzz}");
+    let status = fuzz
+        .to_command()
+        .status()
+        .map_err(|e| format!("cannot run cargo fuzz: {e}"))?;
+    let found = count_files(&work).unwrap_or(0);
+    println!(
+        "fuzzing ended ({status}); {found} new input(s) in {}",
+        work.display()
+    );
+    println!("{merge}");
+    let merged = merge
+        .to_command()
+        .status()
+        .map_err(|e| format!("cannot run cargo fuzz: {e}"))?;
+    let after = count_files(&committed).unwrap_or(0);
+    println!(
+        "merged: {} input(s) added to {} ({before} → {after}); review with `git status {}`",
+        after.saturating_sub(before),
+        committed.display(),
+        committed.display()
+    );
+    let _ = fs::remove_dir_all(&work);
+    if !status.success() {
+        eprintln!("the fuzzing run failed ({status}): see fuzz/artifacts/{target}/");
+    }
+    Ok(status.success() && merged.success())
 }
 
 fn cmin(

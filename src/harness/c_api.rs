@@ -113,6 +113,38 @@ pub fn take_tally() -> Tally {
     TALLY.with_borrow_mut(core::mem::take)
 }
 
+/// The selector (`% 10`) of an offset spelled as a `u16`.
+const OFFSET_U16: u8 = 4;
+
+/// The selector (`% 10`) of a length spelled as a `u16`.
+const LENGTH_U16: u8 = 7;
+
+/// The selector (`% 5`) of a gas budget spelled as a `u64`.
+const GAS_U64: u8 = 3;
+
+/// The `c_api` fuzz dictionary, spelled as this driver reads its operands: the word edges and
+/// size classes below 2^16 of [`magic_values`](crate::harness::generate::magic_values) as an
+/// offset and as a length (the `u16` forms), and those below 2^64 as a gas budget (the `u64`
+/// form).
+pub fn dictionary() -> Vec<(String, Vec<u8>)> {
+    let mut entries = Vec::new();
+    for (name, v) in crate::harness::generate::magic_values() {
+        if v <= crate::U256::from(u16::MAX) {
+            for (kind, selector) in [("offset", OFFSET_U16), ("length", LENGTH_U16)] {
+                let mut bytes = vec![selector];
+                bytes.extend_from_slice(&v.to::<u16>().to_le_bytes());
+                entries.push((format!("{kind}_{name}"), bytes));
+            }
+        }
+        if v <= crate::U256::from(u64::MAX) {
+            let mut bytes = vec![GAS_U64];
+            bytes.extend_from_slice(&v.to::<u64>().to_le_bytes());
+            entries.push((format!("gas_{name}"), bytes));
+        }
+    }
+    entries
+}
+
 /// Reads the fuzz input; past its end every read gives zero.
 struct Input<'a> {
     data: &'a [u8],
@@ -156,7 +188,7 @@ impl Input<'_> {
     fn offset(&mut self, size: usize) -> usize {
         match self.byte() % 10 {
             0..=3 => self.byte() as usize,
-            4 | 5 => self.u16() as usize,
+            OFFSET_U16 | 5 => self.u16() as usize,
             6 if size < 1 << 18 => {
                 size.saturating_sub(self.byte() as usize) + (self.byte() % 64) as usize
             }
@@ -175,7 +207,7 @@ impl Input<'_> {
             3 => 32,
             4 => 0,
             5 | 6 => self.byte() as usize,
-            7 => self.u16() as usize,
+            LENGTH_U16 => self.u16() as usize,
             8 => usize::MAX - self.byte() as usize,
             // Rounds up past 4 GiB, the largest limit.
             _ => (u32::MAX as usize).saturating_add(33 + self.byte() as usize),
@@ -196,7 +228,7 @@ impl Input<'_> {
             0 => 0,
             1 => self.byte() as u64,
             2 => self.u16() as u64,
-            3 => self.u64(),
+            GAS_U64 => self.u64(),
             _ => u64::MAX,
         }
     }
@@ -1008,6 +1040,25 @@ fn check_free_functions(input: &mut Input<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dictionary_spells_what_the_reader_reads() {
+        let values = crate::harness::generate::magic_values();
+        for (name, bytes) in dictionary() {
+            let (kind, value) = name.split_once('_').unwrap();
+            let want = values.iter().find(|(n, _)| n == value).unwrap().1;
+            let mut input = Input {
+                data: &bytes,
+                pos: 0,
+            };
+            let got = match kind {
+                "offset" => input.offset(0) as u64,
+                "length" => input.len() as u64,
+                _ => input.gas(),
+            };
+            assert_eq!(got, want.to::<u64>(), "{name}");
+        }
+    }
 
     #[test]
     fn drive_c_api_smoke() {

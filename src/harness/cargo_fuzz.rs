@@ -133,6 +133,58 @@ pub fn tmin_command(
     cmd
 }
 
+/// Fuzzing one target on every core, then merging what was found into the committed corpus:
+///
+/// 1. `cargo fuzz run <target> <work> <corpus>/<target> <corpus>/regressions/<target> --
+///    -fork=<jobs> -max_total_time=<seconds> -dict=<dict>`: libFuzzer's fork mode runs `jobs`
+///    fuzzing processes at once from the committed corpus (read only) and collects every new
+///    input in `work`; a crash stops it and lands in `fuzz/artifacts/<target>/` as usual;
+/// 2. `cargo fuzz run <target> <corpus>/<target> <work> -- -merge=1`: libFuzzer's minimising
+///    merge adds to the committed corpus only the inputs of `work` that reach coverage it does
+///    not have, so a long run ends as a small corpus change to commit.
+///
+/// The toolchain and fuzz directory are chosen as in [`cmin_commands`]; `dict` is the target's
+/// dictionary when it has one (`fuzz/dicts/<target>.dict`).
+pub fn cores_commands(
+    target: &str,
+    jobs: usize,
+    seconds: u64,
+    corpus_dir: &Path,
+    work: &Path,
+    dict: Option<&Path>,
+    nightly: bool,
+    fuzz_dir: Option<&Path>,
+) -> [FuzzCommand; 2] {
+    let path = |p: &Path| p.to_string_lossy().into_owned();
+    let committed = corpus_dir.join(target);
+    let mut fuzz = cargo_fuzz(nightly, "run", fuzz_dir);
+    fuzz.args
+        .extend([target.to_string(), path(work), path(&committed)]);
+    let regressions = corpus_dir.join("regressions").join(target);
+    if regressions.is_dir() {
+        fuzz.args.push(path(&regressions));
+    }
+    fuzz.args.extend([
+        "--".to_string(),
+        format!("-fork={}", jobs.max(1)),
+        format!("-max_total_time={seconds}"),
+        "-rss_limit_mb=4096".to_string(),
+    ]);
+    if let Some(dict) = dict {
+        fuzz.args.push(format!("-dict={}", path(dict)));
+    }
+    let mut merge = cargo_fuzz(nightly, "run", fuzz_dir);
+    merge.args.extend([
+        target.to_string(),
+        path(&committed),
+        path(work),
+        "--".to_string(),
+        "-merge=1".to_string(),
+        "-rss_limit_mb=4096".to_string(),
+    ]);
+    [fuzz, merge]
+}
+
 /// The throughput each fuzz target is expected to reach (executions per second, stable, no
 /// sanitizer, 60 s from the committed corpus, median of three runs), and `diff_ops`'s with
 /// AddressSanitizer on nightly ([`ASAN_GOAL`]).

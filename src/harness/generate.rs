@@ -179,6 +179,12 @@ const OP_TABLE: [u8; 32] = [
 /// Tags at or above this keep terminal ops in the root frame.
 pub const EXPLICIT_TAG: u8 = 224;
 
+/// The first offset selector that picks a [`HUGE`] value (by the next byte).
+const HUGE_OFFSET: u8 = 215;
+
+/// The first length selector that picks a [`HUGE`] value (by the next byte).
+const HUGE_LENGTH: u8 = 238;
+
 /// Values above `u32` worth generating often (the program generator uses them too).
 pub(crate) const HUGE: [U256; 8] = [
     U256::from_limbs([u32::MAX as u64, 0, 0, 0]),
@@ -288,7 +294,7 @@ impl Decoder {
             120..=169 => self.word_edge(u),
             170..=206 => self.fit(u16_le(u) as u64 % 8192),
             207..=214 => self.near_limit(u),
-            215..=226 => HUGE[(byte(u) % 8) as usize],
+            HUGE_OFFSET..=226 => HUGE[(byte(u) % 8) as usize],
             227..=251 if self.setup.large => {
                 // From 4 KiB under a large frame to up to 14 MiB past it, mostly near it.
                 let span = 4096u64 << (byte(u) % 13);
@@ -311,7 +317,7 @@ impl Decoder {
             150..=189 => word([1u64, 31, 32, 33, 64][(byte(u) % 5) as usize]),
             190..=229 => self.fit(u16_le(u) as u64 % 8192),
             230..=237 => self.near_limit(u),
-            238..=251 => HUGE[(byte(u) % 8) as usize],
+            HUGE_LENGTH..=251 => HUGE[(byte(u) % 8) as usize],
             _ => U256::from_be_bytes(take::<32>(u)),
         }
     }
@@ -797,6 +803,112 @@ fn encode_op(out: &mut Vec<u8>, op: &Op) {
             }
         }
     }
+}
+
+/// The values memories are most often wrong at, named: word edges, the size classes where the
+/// quadratic term of the cost and the allocation change (powers of two from a word to 4 GiB),
+/// 2^32 and 2^64 with their neighbours, and 2^256 − 1. The fuzz dictionaries spell them as each
+/// generator reads them ([`dictionary`], `evm::generate::dictionary`).
+pub fn magic_values() -> Vec<(String, U256)> {
+    let mut values: Vec<(String, U256)> = [31u64, 32, 33, 63, 64, 65, 0x3e0]
+        .iter()
+        .map(|&v| (format!("{v}"), U256::from(v)))
+        .collect();
+    for k in 6..=32 {
+        values.push((format!("2^{k}"), U256::from(1u64) << k));
+    }
+    for (name, v) in [
+        ("2^32-1", U256::from(u32::MAX)),
+        ("2^32+1", U256::from((1u64 << 32) + 1)),
+        ("2^32+32", U256::from((1u64 << 32) + 32)),
+        ("2^64-1", U256::from(u64::MAX)),
+        ("2^64-32", U256::from(u64::MAX - 31)),
+        ("2^64", U256::from(1u8) << 64),
+        ("2^255", U256::from(1u8) << 255),
+        ("2^256-1", U256::MAX),
+    ] {
+        values.push((name.to_string(), v));
+    }
+    values
+}
+
+/// The op model's fuzz dictionary (`diff_ops` and `diff_small`: the op encoding is the same in
+/// both profiles), spelled by this module's encoder, so that it cannot drift from the decoder:
+/// every op kind's explicit tag; every [`magic_values`] value as an offset and as a length
+/// operand; the selector and index of every [`HUGE`] value, as an offset and as a length.
+pub fn dictionary() -> Vec<(String, Vec<u8>)> {
+    let mut entries = Vec::new();
+    let kinds = [
+        Op::MStore {
+            offset: U256::ZERO,
+            value: U256::ZERO,
+        },
+        Op::MStore8 {
+            offset: U256::ZERO,
+            value: 0,
+        },
+        Op::MLoad { offset: U256::ZERO },
+        Op::MSize,
+        Op::MCopy {
+            dst: U256::ZERO,
+            src: U256::ZERO,
+            len: U256::ZERO,
+        },
+        Op::CallDataCopy {
+            mem_offset: U256::ZERO,
+            data_offset: U256::ZERO,
+            len: U256::ZERO,
+        },
+        Op::CodeCopy {
+            mem_offset: U256::ZERO,
+            data_offset: U256::ZERO,
+            len: U256::ZERO,
+        },
+        Op::ReturnDataCopy {
+            mem_offset: U256::ZERO,
+            data_offset: U256::ZERO,
+            len: U256::ZERO,
+        },
+        Op::Read {
+            offset: U256::ZERO,
+            len: U256::ZERO,
+        },
+        Op::Call {
+            args_offset: U256::ZERO,
+            args_len: U256::ZERO,
+            ret_offset: U256::ZERO,
+            ret_len: U256::ZERO,
+            gas: u64::MAX,
+        },
+        Op::Return {
+            offset: U256::ZERO,
+            len: U256::ZERO,
+        },
+        Op::Revert {
+            offset: U256::ZERO,
+            len: U256::ZERO,
+        },
+        Op::Halt,
+    ];
+    for op in &kinds {
+        entries.push((
+            format!("op_{:?}", op.kind()).to_lowercase(),
+            vec![EXPLICIT_TAG + table_index(op)],
+        ));
+    }
+    for (name, v) in magic_values() {
+        let mut offset = Vec::new();
+        encode_value(&mut offset, v, None);
+        entries.push((format!("offset_{name}"), offset));
+        let mut length = Vec::new();
+        encode_value(&mut length, v, Some(0));
+        entries.push((format!("length_{name}"), length));
+    }
+    for i in 0..HUGE.len() as u8 {
+        entries.push((format!("huge_offset_{i}"), vec![HUGE_OFFSET, i]));
+        entries.push((format!("huge_length_{i}"), vec![HUGE_LENGTH, i]));
+    }
+    entries
 }
 
 #[cfg(test)]

@@ -39,6 +39,7 @@ pub mod campaign;
 pub mod cargo_fuzz;
 pub mod case;
 pub mod corpus;
+pub mod dicts;
 pub mod engine;
 pub mod engines;
 pub mod evm;

@@ -34,13 +34,32 @@ impl Bytes<'_> {
         match self.u8() % 8 {
             0 | 1 => self.u8() as usize,
             2 => (self.u8() as usize % 64) * 32 + (self.u8() as usize % 3).saturating_sub(1),
-            3 => self.u16() as usize,
+            U16_SELECTOR => self.u16() as usize,
             4 => usize::MAX - (self.u8() as usize),
             5 => 0,
             6 => (1usize << 32) + self.u8() as usize,
             _ => self.u16() as usize % 4096,
         }
     }
+}
+
+/// The selector (`% 8`) of an offset or length spelled as a `u16`.
+const U16_SELECTOR: u8 = 3;
+
+/// The `memory_raw` fuzz dictionary: the word edges and size classes below 2^16 of
+/// [`magic_values`](crate::harness::generate::magic_values), spelled as an offset or length is
+/// read here (the selector of the `u16` form, then the value). The other values the target
+/// needs (near `usize::MAX`, past 2^32) have selectors of their own.
+pub fn dictionary() -> Vec<(String, Vec<u8>)> {
+    crate::harness::generate::magic_values()
+        .into_iter()
+        .filter(|(_, v)| *v <= crate::U256::from(u16::MAX))
+        .map(|(name, v)| {
+            let mut bytes = vec![U16_SELECTOR];
+            bytes.extend_from_slice(&v.to::<u16>().to_le_bytes());
+            (format!("size_{name}"), bytes)
+        })
+        .collect()
 }
 
 /// The shadow: one plain `Vec` per open context.
@@ -519,6 +538,18 @@ pub fn drive_raw(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dictionary_spells_what_the_reader_reads() {
+        for (name, bytes) in dictionary() {
+            let want = crate::harness::generate::magic_values()
+                .into_iter()
+                .find(|(n, _)| format!("size_{n}") == name)
+                .map(|(_, v)| v.to::<usize>())
+                .unwrap();
+            assert_eq!(Bytes(&bytes).usize(), want, "{name}");
+        }
+    }
 
     #[test]
     fn random_inputs_hold_the_invariants() {

@@ -1006,6 +1006,92 @@ impl Encoder {
     }
 }
 
+/// The memory opcodes and those that read or write memory regions, for the dictionary: the
+/// data account's code is raw bytecode.
+const MEMORY_OPCODES: [u8; 24] = {
+    use revm_bytecode::opcode as op;
+    [
+        op::MLOAD,
+        op::MSTORE,
+        op::MSTORE8,
+        op::MSIZE,
+        op::MCOPY,
+        op::CALLDATACOPY,
+        op::CODECOPY,
+        op::EXTCODECOPY,
+        op::RETURNDATACOPY,
+        op::KECCAK256,
+        op::LOG0,
+        op::LOG1,
+        op::LOG2,
+        op::LOG3,
+        op::LOG4,
+        op::CALL,
+        op::CALLCODE,
+        op::DELEGATECALL,
+        op::STATICCALL,
+        op::CREATE,
+        op::CREATE2,
+        op::RETURN,
+        op::REVERT,
+        op::INVALID,
+    ]
+};
+
+/// The program generator's fuzz dictionary (`diff_evm`), spelled by this module's encoder, so
+/// that it cannot drift from the decoder: every action kind's explicit tag; every
+/// [`magic_values`](crate::harness::generate::magic_values) value and CALLDATASIZE,
+/// RETURNDATASIZE and MSIZE as an explicit operand; every call target; data code that starts
+/// with the EOF and EIP-7702 prefixes (0xEF00, 0xEF01), as the header's byte string and bare;
+/// and the memory opcodes, for the data account's code.
+pub fn dictionary() -> Vec<(String, Vec<u8>)> {
+    let mut entries = Vec::new();
+    let spelled = |f: &dyn Fn(&mut Encoder)| {
+        let mut e = Encoder { out: Vec::new() };
+        f(&mut e);
+        e.out
+    };
+    for (i, kind) in ActionKind::ALL.iter().enumerate() {
+        entries.push((
+            format!("action_{kind:?}").to_lowercase(),
+            vec![EXPLICIT_TAG, i as u8],
+        ));
+    }
+    for (name, v) in crate::harness::generate::magic_values() {
+        entries.push((format!("word_{name}"), spelled(&|e| e.word(Word::Const(v)))));
+    }
+    for (name, w) in [
+        ("calldatasize", Word::CallDataSize),
+        ("returndatasize", Word::ReturnDataSize),
+        ("msize", Word::MSize),
+    ] {
+        entries.push((format!("word_{name}"), spelled(&|e| e.word(w))));
+    }
+    for (name, t) in [
+        ("this", Target::This),
+        ("identity", Target::Identity),
+        ("empty", Target::Empty),
+        ("data", Target::Data),
+        ("contract_1", Target::Contract(1)),
+    ] {
+        entries.push((format!("target_{name}"), spelled(&|e| e.target(t))));
+    }
+    for prefix in [[0xEF, 0x00], [0xEF, 0x01]] {
+        let name = format!("{:02x}{:02x}", prefix[0], prefix[1]);
+        // `bytes` fails only past MAX_BYTES.
+        let string = spelled(&|e| {
+            let _ = e.bytes(&prefix);
+        });
+        entries.push((format!("data_code_{name}"), string));
+        entries.push((format!("code_{name}"), prefix.to_vec()));
+    }
+    for opcode in MEMORY_OPCODES {
+        let name = revm_bytecode::opcode::OpCode::name_by_op(opcode).to_lowercase();
+        entries.push((format!("opcode_{name}"), vec![opcode]));
+    }
+    entries
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -161,6 +161,17 @@ enum Cmd {
         #[arg(value_parser = existing_file)]
         file: PathBuf,
     },
+    /// Print EIP-3155 traces (memory included) of state-test files, as `evm statetest --json`
+    /// does: steps and each case's closing lines on stderr, a results array per file on
+    /// stdout. Without FILE, reads file names from stdin, one per line.
+    Trace {
+        /// State-test files.
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// The engine: `ours` (MemoryEvm) or `revm` (stock revm).
+        #[arg(long, default_value = "ours", value_parser = ["ours", "revm"])]
+        engine: String,
+    },
     /// Write every named scenario to <corpus-dir>/<target>/<name>.
     WriteCorpus {
         /// The corpus root.
@@ -303,6 +314,7 @@ fn main() -> ExitCode {
         Some(Cmd::Statetest(args)) => statetest(&args),
         Some(Cmd::FuzzRate(args)) => fuzz_rate(&args),
         Some(Cmd::Show { target, file }) => show(&target, &file),
+        Some(Cmd::Trace { files, engine }) => trace(&files, &engine),
         Some(Cmd::WriteCorpus {
             corpus_dir,
             dry_run,
@@ -903,4 +915,33 @@ fn tmin(
         }
     }
     Ok(true)
+}
+
+/// `conformance trace`: the files named (or read from stdin) traced with `engine`.
+fn trace(files: &[PathBuf], engine: &str) -> Result<bool, String> {
+    use evm_memory::harness::clients::run::test_file;
+    use evm_memory::harness::clients::{print_files, TraceEngine};
+    use std::io::{BufRead, BufWriter};
+    let engine = TraceEngine::by_name(engine)?;
+    let mut steps = BufWriter::with_capacity(1 << 16, std::io::stderr().lock());
+    let mut results = std::io::stdout().lock();
+    let mut all_passed = true;
+    let mut run = |path: &Path| -> Result<(), String> {
+        let (passed, ran) = print_files(engine, &[test_file(path)], &mut steps, &mut results)?;
+        all_passed &= passed == ran;
+        Ok(())
+    };
+    if files.is_empty() {
+        for line in std::io::stdin().lock().lines() {
+            let line = line.map_err(|e| format!("reading file names from stdin: {e}"))?;
+            if !line.trim().is_empty() {
+                run(Path::new(line.trim()))?;
+            }
+        }
+    } else {
+        for file in files {
+            run(file)?;
+        }
+    }
+    Ok(all_passed)
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use revm_context::{BlockEnv, CfgEnv, TxEnv};
 use revm_database::CacheState;
+use revm_primitives::B256;
 use revm_statetest_types::TestSuite;
 
 use super::discover::TestFile;
@@ -21,6 +22,12 @@ use super::skips::{skipped_file, skipped_fork};
 pub struct PreparedCase {
     /// `file :: test :: fork #entry`, for messages.
     pub name: String,
+    /// The test's name in the file.
+    pub test: String,
+    /// The fork's name as the file spells it (`Cancun`, …).
+    pub fork: String,
+    /// The post-state root the file expects.
+    pub expected_root: B256,
     /// The configuration (fork, gas parameters, chain id, blob limit).
     pub cfg: CfgEnv,
     /// The block.
@@ -60,6 +67,9 @@ pub fn prepare_cases(file: &TestFile) -> Result<Vec<PreparedCase>, String> {
                 let Ok(tx) = tx_env(unit, test) else { continue };
                 cases.push(PreparedCase {
                     name: format!("{} :: {test_name} :: {spec_name:?} #{entry}", file.name),
+                    test: test_name.clone(),
+                    fork: format!("{spec_name:?}"),
+                    expected_root: test.hash,
                     cfg: cfg.clone(),
                     block: block.clone(),
                     tx,

@@ -27,6 +27,8 @@ pub struct OurStep {
     pub mem_digest: u64,
     /// The error it ended its frame with.
     pub error: Option<String>,
+    /// Whether the frame's code is empty (the step is revm's implicit STOP).
+    pub empty_code: bool,
 }
 
 /// One step in full (for a report).
@@ -96,6 +98,7 @@ impl TraceSink for CompactSink {
             mem_size: view.memory.len() as u64,
             mem_digest: digest(view.memory),
             error: None,
+            empty_code: view.code.is_empty(),
         });
     }
 

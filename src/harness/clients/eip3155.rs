@@ -311,7 +311,10 @@ mod tests {
         let Line::Step(step) = parse_line(&text).unwrap() else {
             panic!("not a step: {text}")
         };
-        assert_eq!((step.pc, step.op, step.gas, step.mem_size), (3, 0x52, 100, 2));
+        assert_eq!(
+            (step.pc, step.op, step.gas, step.mem_size),
+            (3, 0x52, 100, 2)
+        );
         assert_eq!(step.memory, Some(vec![1, 2]));
         assert_eq!(step.stack, vec!["0x2a".to_string()]);
         assert_eq!(step.error.as_deref(), Some("OutOfGas"));

@@ -27,7 +27,10 @@ pub mod tracer;
 
 pub use compact::{CompactSink, FullStep, OurStep};
 
+pub use compare::{compare_client, ClientRun, ClientSpec, CompareConfig, Divergence, FileVerdict};
 pub use eip3155::{parse_line, ClientStep, FinalLine, Line};
+pub use export::{export_statetests, ExportConfig, Exported};
 
+pub use report::ClientsReport;
 pub use run::{print_files, trace_case, CaseEnd, TraceEngine};
 pub use tracer::{Eip3155Tracer, JsonSink, StepOutcome, StepView, TraceSink};

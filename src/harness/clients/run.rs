@@ -85,10 +85,10 @@ fn final_line(
                     Output::Call(bytes) => (hex(bytes), None),
                     Output::Create(bytes, _) => (hex(bytes), None),
                 },
-                ExecutionResult::Revert { output, .. } => {
-                    (hex(output), Some("Revert".to_string()))
+                ExecutionResult::Revert { output, .. } => (hex(output), Some("Revert".to_string())),
+                ExecutionResult::Halt { reason, .. } => {
+                    (String::new(), Some(format!("{reason:?}")))
                 }
-                ExecutionResult::Halt { reason, .. } => (String::new(), Some(format!("{reason:?}"))),
             };
             FinalLine {
                 output,
@@ -103,25 +103,31 @@ fn final_line(
 /// sink and how the case ended.
 pub fn trace_case<S: TraceSink>(engine: TraceEngine, case: &PreparedCase, sink: S) -> (S, CaseEnd) {
     let mut tracer = Some(Eip3155Tracer::new(sink));
-    let run = execute_in_context(&case.cfg, &case.block, &case.tx, &case.prestate, |ctx, tx| {
-        let Some(t) = tracer.take() else {
-            return Err("the tracer is gone".to_string());
-        };
-        match engine {
-            TraceEngine::Ours => {
-                let mut evm = ctx.build_memory_evm().with_step_hook(t);
-                let result = evm.transact_commit(tx).map_err(|e| e.to_string());
-                tracer = Some(evm.hook);
-                result
+    let run = execute_in_context(
+        &case.cfg,
+        &case.block,
+        &case.tx,
+        &case.prestate,
+        |ctx, tx| {
+            let Some(t) = tracer.take() else {
+                return Err("the tracer is gone".to_string());
+            };
+            match engine {
+                TraceEngine::Ours => {
+                    let mut evm = ctx.build_memory_evm().with_step_hook(t);
+                    let result = evm.transact_commit(tx).map_err(|e| e.to_string());
+                    tracer = Some(evm.hook);
+                    result
+                }
+                TraceEngine::Revm => {
+                    let mut evm = ctx.build_mainnet_with_inspector(t);
+                    let result = evm.inspect_tx_commit(tx).map_err(|e| e.to_string());
+                    tracer = Some(evm.inspector);
+                    result
+                }
             }
-            TraceEngine::Revm => {
-                let mut evm = ctx.build_mainnet_with_inspector(t);
-                let result = evm.inspect_tx_commit(tx).map_err(|e| e.to_string());
-                tracer = Some(evm.inspector);
-                result
-            }
-        }
-    });
+        },
+    );
     let tracer = tracer.unwrap_or_else(|| unreachable_tracer());
     let state_root = format!("{:#x}", run.state_root);
     let end = CaseEnd {

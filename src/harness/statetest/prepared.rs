@@ -51,6 +51,11 @@ pub fn prepare_cases(file: &TestFile) -> Result<Vec<PreparedCase>, String> {
         .map_err(|e| format!("{}: cannot read: {e}", file.path.display()))?;
     let suite: TestSuite =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.path.display()))?;
+    Ok(prepare_suite(&file.name, &suite))
+}
+
+/// The runnable cases of `suite`, a file called `file_name` (see [`prepare_cases`]).
+pub fn prepare_suite(file_name: &str, suite: &TestSuite) -> Vec<PreparedCase> {
     let mut cases = Vec::new();
     for (test_name, unit) in &suite.0 {
         if check_unit(unit).is_err() {
@@ -66,7 +71,7 @@ pub fn prepare_cases(file: &TestFile) -> Result<Vec<PreparedCase>, String> {
             for (entry, test) in tests.iter().enumerate() {
                 let Ok(tx) = tx_env(unit, test) else { continue };
                 cases.push(PreparedCase {
-                    name: format!("{} :: {test_name} :: {spec_name:?} #{entry}", file.name),
+                    name: format!("{file_name} :: {test_name} :: {spec_name:?} #{entry}"),
                     test: test_name.clone(),
                     fork: format!("{spec_name:?}"),
                     expected_root: test.hash,
@@ -78,7 +83,7 @@ pub fn prepare_cases(file: &TestFile) -> Result<Vec<PreparedCase>, String> {
             }
         }
     }
-    Ok(cases)
+    cases
 }
 
 /// The ethereum/tests folder the tests, benchmarks and CI run: `$EVM_MEMORY_STATETESTS`, else

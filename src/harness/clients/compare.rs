@@ -200,8 +200,8 @@ fn step_differences(ours: &OurStep, client: &ClientStep) -> Vec<&'static str> {
 /// Our trace of one case.
 struct OurCase {
     case: PreparedCase,
-    /// The steps compared, each with its index in our whole trace.
-    steps: Vec<(usize, OurStep)>,
+    /// Our steps.
+    steps: Vec<OurStep>,
     end: CaseEnd,
 }
 
@@ -267,9 +267,24 @@ fn read_case(
     ours: &OurCase,
     run: &mut ClientRun,
 ) -> CaseRead {
-    let mut index = 0usize;
+    // `index` counts the client's steps, `at` ours.
+    let (mut index, mut at) = (0usize, 0usize);
     let mut found: Option<Box<Divergence>> = None;
     let mut last = None;
+    // Our steps that a client may leave out (see `skip_our_step`) are passed over unless the
+    // client's step is that very step.
+    let pass_over = |at: &mut usize, client: Option<&ClientStep>| {
+        while let Some(our) = ours.steps.get(*at) {
+            let same = client.is_some_and(|c| {
+                c.depth == u64::from(our.depth) && c.pc == u64::from(our.pc) && c.op == our.op
+            });
+            if skip_our_step(our) && !same {
+                *at += 1;
+            } else {
+                break;
+            }
+        }
+    };
     loop {
         let text = match process.next_line(deadline) {
             Next::Line(text) => text,
@@ -287,15 +302,16 @@ fn read_case(
             Line::Step(mut step) => {
                 if found.is_none() {
                     normalise_step(&mut step);
-                    match ours.steps.get(index) {
-                        Some((at, our)) => {
+                    pass_over(&mut at, Some(&step));
+                    match ours.steps.get(at) {
+                        Some(our) => {
                             let fields = step_differences(our, &step);
                             run.steps_compared += 1;
                             run.memories_compared += u64::from(step.memory.is_some());
                             if !fields.is_empty() {
                                 let what = format!("step {index}: {}", fields.join(", "));
                                 found =
-                                    Some(divergence(file, spec, ours, what, Some(*at), Some(step)));
+                                    Some(divergence(file, spec, ours, what, Some(at), Some(step)));
                             }
                         }
                         None => {
@@ -306,18 +322,21 @@ fn read_case(
                             found = Some(divergence(file, spec, ours, what, None, Some(step)));
                         }
                     }
+                    at += 1;
                 }
                 index += 1;
             }
             Line::Final(final_line) => last = Some(final_line),
             Line::StateRoot(root) => {
-                if found.is_none() && index < ours.steps.len() {
+                if found.is_none() {
+                    pass_over(&mut at, None);
+                }
+                if found.is_none() && at < ours.steps.len() {
                     let what = format!(
                         "step {index}: the client's trace ends ({index} steps, ours {})",
                         ours.steps.len()
                     );
-                    let at = ours.steps.get(index).map(|(at, _)| *at);
-                    found = Some(divergence(file, spec, ours, what, at, None));
+                    found = Some(divergence(file, spec, ours, what, Some(at), None));
                 }
                 if found.is_none() {
                     let mut fields: Vec<String> = last
@@ -398,12 +417,7 @@ pub fn compare_client(spec: &ClientSpec, files: &[PathBuf], config: &CompareConf
                 let (sink, end) = trace_case(TraceEngine::Ours, &case, CompactSink::default());
                 let ours = OurCase {
                     case,
-                    steps: sink
-                        .steps
-                        .into_iter()
-                        .enumerate()
-                        .filter(|(_, s)| !skip_our_step(s))
-                        .collect(),
+                    steps: sink.steps,
                     end,
                 };
                 match read_case(&mut process, deadline, file, spec, &ours, &mut run) {

@@ -230,12 +230,9 @@ pub struct StepLine<'a> {
     pub error: Option<&'a str>,
 }
 
-/// The mnemonic of `op` (revm's names), `INVALID` style `opcode 0x0c` for an undefined one.
+/// The mnemonic of `op` (revm's names; `UNDEFINED 0x0c` for an opcode revm does not define).
 pub fn op_name(op: u8) -> String {
-    match revm_bytecode::opcode::OpCode::new(op) {
-        Some(known) => known.as_str().to_string(),
-        None => format!("opcode {op:#04x}"),
-    }
+    crate::harness::evm::oracle::opcode_name(op)
 }
 
 /// Appends `line` as an EIP-3155 step line (no newline) to `out`.

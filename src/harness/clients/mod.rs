@@ -34,3 +34,6 @@ pub use export::{export_statetests, ExportConfig, Exported};
 pub use report::ClientsReport;
 pub use run::{print_files, trace_case, CaseEnd, TraceEngine};
 pub use tracer::{Eip3155Tracer, JsonSink, StepOutcome, StepView, TraceSink};
+
+#[cfg(test)]
+mod tests;

@@ -386,7 +386,6 @@ pub fn compare_client(spec: &ClientSpec, files: &[PathBuf], config: &CompareConf
             }
         };
         run.starts += 1;
-        let first = next;
         let mut kill = false;
         // Per case of this process, in order: (file index, our verdict on `pass`).
         let mut passes: Vec<(usize, bool)> = Vec::new();
@@ -442,14 +441,13 @@ pub fn compare_client(spec: &ClientSpec, files: &[PathBuf], config: &CompareConf
                 break;
             }
         }
-        let (_, results) = process.finish(kill);
+        let (_, results) = process.finish(kill, config.timeout);
         // The per-case results the client printed, matched in order when they all came.
         if results.len() == passes.len() {
             for ((index, ours_pass), result) in passes.iter().zip(&results) {
                 let client_pass = result.get("pass").and_then(serde_json::Value::as_bool);
                 if client_pass.is_some_and(|p| p != *ours_pass) {
-                    let slot = first + (index - first);
-                    if let Some((file, verdict @ FileVerdict::Agreed)) = run.files.get_mut(slot) {
+                    if let Some((file, verdict @ FileVerdict::Agreed)) = run.files.get_mut(*index) {
                         *verdict = FileVerdict::Diverged(Box::new(Divergence {
                             file: file.clone(),
                             case: String::new(),

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -123,14 +123,21 @@ impl ClientProcess {
         let _ = self.child.kill();
     }
 
-    /// Waits for the client to exit (killing it when `kill` is set first) and returns its
-    /// status and the per-case results it printed on stdout (objects with `pass`, in order).
-    pub fn finish(mut self, kill: bool) -> (Option<ExitStatus>, Vec<Value>) {
+    /// Waits for the client to exit (killing it first when `kill` is set, or when it prints
+    /// nothing more for `grace` without exiting) and returns its status and the per-case
+    /// results it printed on stdout (objects with `pass`, in order).
+    pub fn finish(mut self, kill: bool, grace: Duration) -> (Option<ExitStatus>, Vec<Value>) {
         if kill {
             self.kill();
         }
         // Drain what is left so that the readers can end.
-        while self.lines.recv().is_ok() {}
+        loop {
+            match self.lines.recv_timeout(grace) {
+                Ok(_) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => self.kill(),
+            }
+        }
         let mut text = String::new();
         for reader in self.readers.drain(..) {
             text.push_str(&reader.join().unwrap_or_default());
@@ -161,4 +168,18 @@ pub fn results(text: &str) -> Vec<Value> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_are_read_pretty_printed_or_not() {
+        let text = "[\n    {\n        \"name\": \"a\",\n        \"pass\": true\n    }\n]\n\
+                    [{\"name\":\"b\",\"pass\":false},{\"x\":1}]\n";
+        let found = results(text);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[1]["pass"], Value::Bool(false));
+    }
 }

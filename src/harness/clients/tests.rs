@@ -171,3 +171,31 @@ fn client_specs_parse_or_say_why_not() {
         .rerun(Path::new("/t/a.json"))
         .starts_with("printf '%s\\n' '/t/a.json' | evm"));
 }
+
+#[test]
+fn a_client_that_fails_a_file_we_pass_is_a_divergence() {
+    let dir = temp_dir("pass");
+    let files = scenarios(&dir.join("set"));
+    let file = &files[..1];
+    let trace = dir.join("ours.trace");
+    recorded_trace(TraceEngine::Ours, file, &trace);
+    let run = compare_client(
+        &client(
+            "fails",
+            format!(
+                "cat '{}'; echo '[{{\"name\":\"x\",\"pass\":false}}]'",
+                trace.display()
+            ),
+        ),
+        file,
+        &CompareConfig::default(),
+    );
+    let divergences = run.divergences();
+    assert_eq!(divergences.len(), 1, "{:?}", run.files);
+    assert!(
+        divergences[0].what.contains("pass=false"),
+        "{}",
+        divergences[0].what
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

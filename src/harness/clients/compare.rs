@@ -258,7 +258,6 @@ fn divergence(
 }
 
 /// Reads one case of the client's output and compares it with `ours`.
-#[allow(clippy::too_many_arguments)]
 fn read_case(
     process: &mut ClientProcess,
     deadline: Instant,

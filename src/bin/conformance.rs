@@ -197,6 +197,45 @@ enum Cmd {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Print EIP-3155 traces (memory included) of state-test files, as `evm statetest --json`
+    /// does: steps and each case's closing lines on stderr, a results array per file on
+    /// stdout. Without FILE, reads file names from stdin, one per line.
+    Trace {
+        /// State-test files.
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// The engine: `ours` (MemoryEvm) or `revm` (stock revm).
+        #[arg(long, default_value = "ours", value_parser = ["ours", "revm"])]
+        engine: String,
+    },
+    /// Write `diff_evm` programs as GeneralStateTests files (Cancun, filled by stock revm) into
+    /// DIR: the named scenarios, the committed corpus/diff_evm and --random generated ones.
+    ExportStatetests {
+        /// Where the files go (created when missing).
+        dir: PathBuf,
+        /// Random programs to add.
+        #[arg(long, default_value_t = 0)]
+        random: u64,
+        /// Their seed [default: the campaign's].
+        #[arg(long, value_parser = parse_seed)]
+        seed: Option<u64>,
+        /// The corpus root whose diff_evm programs are exported.
+        #[arg(long, default_value = "corpus")]
+        corpus_dir: PathBuf,
+        /// Leave the corpus out.
+        #[arg(long)]
+        no_corpus: bool,
+        /// Leave the named scenarios out.
+        #[arg(long)]
+        no_scenarios: bool,
+        /// Leave out programs whose EIP-3155 trace with memory would exceed this many bytes
+        /// (measured on MemoryEvm; suffixes k, M, G): slow clients take seconds per megabyte.
+        #[arg(long, value_parser = parse_bytes)]
+        max_trace_bytes: Option<u64>,
+    },
+    /// Run state-test files (e.g. an export-statetests set) through client commands that print
+    /// EIP-3155 traces and compare every step with MemoryEvm's; writes reports/clients.{json,md}.
+    Clients(ClientsArgs),
     /// Write every named scenario to <corpus-dir>/<target>/<name>.
     WriteCorpus {
         /// The corpus root.
@@ -238,6 +277,33 @@ struct FuzzRateArgs {
     /// with a note when `perf` is not available).
     #[arg(long, default_value_t = 15)]
     profile_seconds: u64,
+}
+
+#[derive(Args, Debug)]
+struct ClientsArgs {
+    /// The folder of state-test files (searched recursively for *.json).
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+    /// A client: NAME=COMMAND (run under `sh -c`, file names on stdin, EIP-3155 traces on
+    /// stdout or stderr), or a built-in name: `eels` (the execution specs from
+    /// $EVM_MEMORY_SPEC_VENV, else target/spec-venv). Repeatable.
+    #[arg(long = "client", required = true, value_name = "NAME=COMMAND")]
+    clients: Vec<String>,
+    /// Seconds a client may take over one file before it counts as not comparable.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+    /// What the set is, for the report.
+    #[arg(long, default_value = "state tests")]
+    set: String,
+    /// Where clients.json and clients.md go.
+    #[arg(long, default_value = "reports")]
+    out_dir: PathBuf,
+    /// Write no report.
+    #[arg(long, conflicts_with = "check")]
+    no_report: bool,
+    /// Write nothing; fail when the committed <out-dir>/clients.{json,md} differ from this run's.
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(Args, Debug)]
@@ -302,6 +368,22 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (number, factor) = match s.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&s[..i], 1_000),
+        Some((i, 'M')) => (&s[..i], 1_000_000),
+        Some((i, 'G')) => (&s[..i], 1_000_000_000),
+        _ => (s, 1),
+    };
+    number
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+        .ok_or_else(|| format!("`{s}` is not a byte count such as 500000, 500k or 20M"))
+}
+
 fn existing_file(s: &str) -> Result<PathBuf, String> {
     let path = PathBuf::from(s);
     if path.is_file() {
@@ -359,6 +441,44 @@ fn main() -> ExitCode {
             corpus_dir,
             dry_run,
         }) => fuzz_cores(&target, jobs, seconds, &fuzz_dir, &corpus_dir, dry_run),
+        Some(Cmd::Trace { files, engine }) => trace(&files, &engine),
+        Some(Cmd::Clients(args)) => clients(&args),
+        Some(Cmd::ExportStatetests {
+            dir,
+            random,
+            seed,
+            corpus_dir,
+            no_corpus,
+            no_scenarios,
+            max_trace_bytes,
+        }) => {
+            use evm_memory::harness::clients::{export_statetests, ExportConfig};
+            let mut config = ExportConfig {
+                random,
+                corpus_dir: (!no_corpus).then_some(corpus_dir),
+                scenarios: !no_scenarios,
+                max_trace_bytes,
+                ..ExportConfig::default()
+            };
+            if let Some(seed) = seed {
+                config.seed = seed;
+            }
+            export_statetests(&dir, &config).map(|e| {
+                println!(
+                    "wrote {} state tests to {} ({} scenarios, {} corpus, {} random; {} rejected \
+                     by revm; {} left out for a trace over the bound; traces ≈ {} MB)",
+                    e.files.len(),
+                    dir.display(),
+                    e.scenarios,
+                    e.corpus,
+                    e.random,
+                    e.rejected,
+                    e.too_long,
+                    e.trace_bytes / 1_000_000
+                );
+                true
+            })
+        }
         Some(Cmd::WriteCorpus {
             corpus_dir,
             dry_run,
@@ -1025,4 +1145,84 @@ fn tmin(
         }
     }
     Ok(true)
+}
+
+/// `conformance trace`: the files named (or read from stdin) traced with `engine`.
+fn trace(files: &[PathBuf], engine: &str) -> Result<bool, String> {
+    use evm_memory::harness::clients::run::test_file;
+    use evm_memory::harness::clients::{print_files, TraceEngine};
+    use std::io::{BufRead, BufWriter};
+    let engine = TraceEngine::by_name(engine)?;
+    let mut steps = BufWriter::with_capacity(1 << 16, std::io::stderr().lock());
+    let mut results = std::io::stdout().lock();
+    let mut all_passed = true;
+    let mut run = |path: &Path| -> Result<(), String> {
+        let (passed, ran) = print_files(engine, &[test_file(path)], &mut steps, &mut results)?;
+        all_passed &= passed == ran;
+        Ok(())
+    };
+    if files.is_empty() {
+        for line in std::io::stdin().lock().lines() {
+            let line = line.map_err(|e| format!("reading file names from stdin: {e}"))?;
+            if !line.trim().is_empty() {
+                run(Path::new(line.trim()))?;
+            }
+        }
+    } else {
+        for file in files {
+            run(file)?;
+        }
+    }
+    Ok(all_passed)
+}
+
+/// `conformance clients`: every client over the files of a folder, compared with MemoryEvm.
+fn clients(args: &ClientsArgs) -> Result<bool, String> {
+    use evm_memory::harness::clients::{compare_client, ClientSpec, ClientsReport, CompareConfig};
+    use evm_memory::harness::statetest::discover;
+    let specs = args
+        .clients
+        .iter()
+        .map(|c| ClientSpec::parse(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let files: Vec<PathBuf> = discover(std::slice::from_ref(&args.dir))?
+        .into_iter()
+        .map(|f| f.path)
+        .collect();
+    if files.is_empty() {
+        return Err(format!(
+            "{}: no *.json state-test files",
+            args.dir.display()
+        ));
+    }
+    let config = CompareConfig {
+        timeout: Duration::from_secs(args.timeout.max(1)),
+    };
+    let mut runs = Vec::new();
+    for spec in &specs {
+        eprintln!(
+            "{}: {} files through `{}`",
+            spec.name,
+            files.len(),
+            spec.command
+        );
+        runs.push(compare_client(spec, &files, &config));
+    }
+    let report = ClientsReport {
+        set: args.set.clone(),
+        set_dir: args.dir.display().to_string(),
+        runs,
+    };
+    print!("{}", report.divergences_text());
+    print!("{}", report.summary_text());
+    let mut ok = report.passed();
+    if args.check {
+        if let Err(why) = report.check_committed(&args.out_dir) {
+            eprintln!("{why}");
+            ok = false;
+        }
+    } else if !args.no_report {
+        report.write(&args.out_dir)?;
+    }
+    Ok(ok)
 }

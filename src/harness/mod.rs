@@ -27,6 +27,9 @@
 //! * [`evm`] — the bytecode-level differential `diff_evm`: transactions over generated
 //!   contracts (biased toward memory) through stock revm and `MemoryEvm`, compared before
 //!   every instruction;
+//! * [`clients`] — foreign EVMs (the execution specs, geth, besu, evmone, revme) run on the
+//!   `diff_evm` programs exported as state tests, their EIP-3155 traces compared with
+//!   `MemoryEvm`'s step by step, memory included;
 //! * [`statetest`] — the ethereum/tests state-test runner behind `conformance statetest`:
 //!   whole transactions through revm's EVM (and any other engine registered there), checked
 //!   against the files' post-states and against each other.
@@ -38,6 +41,7 @@ pub mod c_api;
 pub mod campaign;
 pub mod cargo_fuzz;
 pub mod case;
+pub mod clients;
 pub mod corpus;
 pub mod dicts;
 pub mod engine;

@@ -635,7 +635,25 @@ pub fn summary(r: &CampaignReport) -> String {
         },
         thousands(r.random.sequences)
     );
-    let _ = writeln!(s, "  ops compared {}", thousands(t.ops));
+    let _ = writeln!(s, "  ops compared {} (op level)", thousands(t.ops));
+    let evm = &r.evm;
+    let evm_divergences = r
+        .divergences
+        .reports
+        .iter()
+        .filter(|f| f.target == "diff_evm")
+        .count();
+    let _ = writeln!(
+        s,
+        "  bytecode     {} programs ({} corpus, {} random), {} instructions compared, {}{} \
+         divergences (diff_evm)",
+        thousands(evm.total.programs),
+        thousands(evm.corpus.programs),
+        thousands(evm.random.programs),
+        thousands(evm.total.instructions),
+        evm_divergences,
+        if r.divergences.omitted > 0 { "+" } else { "" }
+    );
     let _ = writeln!(
         s,
         "  reached      depth {}, frame {}, total {}",

@@ -19,7 +19,7 @@ use revm_handler::{
 };
 use revm_interpreter::instructions::{GasTable, InstructionTable};
 use revm_interpreter::interpreter_action::FrameInit;
-use revm_interpreter::interpreter_types::{Jumps, LegacyBytecode, LoopControl};
+use revm_interpreter::interpreter_types::{Jumps, LegacyBytecode, LoopControl, ReturnData};
 use revm_interpreter::{CallInput, FrameInput, Host, InterpreterAction, InterpreterResult};
 use revm_primitives::{Address, AddressSet};
 use revm_state::EvmState;
@@ -27,7 +27,7 @@ use revm_state::EvmState;
 use super::frame::MemoryFrame;
 use super::interpreter::MemoryInterpreter;
 use super::memory::{config_for_cfg, EvmMemory};
-use super::step::{Step, StepHook};
+use super::step::{Step, StepEnd, StepHook};
 use crate::memory::Memory;
 
 /// An EVM whose frames run on one [`Memory`](crate::Memory) with isolated child contexts,
@@ -402,11 +402,24 @@ fn run_with_hook<CTX: Host, HOOK: StepHook>(
             memory: interpreter.memory.memory().as_slice(),
             stack: interpreter.stack.data(),
             code: interpreter.bytecode.bytecode_slice(),
+            refund: interpreter.gas.refunded(),
+            return_data: interpreter.return_data.buffer(),
         });
-        if let Err(stop) = interpreter.step(table, gas_table, ctx) {
+        let stepped = interpreter.step(table, gas_table, ctx);
+        if let Err(stop) = stepped {
             if interpreter.bytecode.action().is_none() {
                 interpreter.halt(stop);
             }
+        }
+        hook.step_end(&StepEnd {
+            gas_remaining: interpreter.gas.remaining(),
+            refund: interpreter.gas.refunded(),
+            ended: match interpreter.bytecode.action() {
+                Some(InterpreterAction::Return(result)) => Some(result.result),
+                _ => None,
+            },
+        });
+        if stepped.is_err() {
             return interpreter.take_next_action();
         }
     }

@@ -49,4 +49,4 @@ pub use evm::{MemoryBuilder, MemoryEvm, StockEvm};
 pub use frame::MemoryFrame;
 pub use interpreter::MemoryInterpreter;
 pub use memory::{config_for_cfg, config_for_limit, pricing_for_gas_params, EvmMemory};
-pub use step::{Step, StepHook};
+pub use step::{Step, StepEnd, StepHook};

@@ -5,6 +5,7 @@
 //! frame with revm's plain interpreter loop and pays nothing; with one, frames run instruction
 //! by instruction and the hook sees each [`Step`].
 
+use revm_interpreter::InstructionResult;
 use revm_primitives::{Address, U256};
 
 /// The state of the running frame just before one instruction.
@@ -26,6 +27,23 @@ pub struct Step<'a> {
     pub stack: &'a [U256],
     /// The code the frame runs (a contract's, or a CREATE's init code).
     pub code: &'a [u8],
+    /// The frame's gas refund counter so far.
+    pub refund: i64,
+    /// The frame's return-data buffer (what the last call it made returned).
+    pub return_data: &'a [u8],
+}
+
+/// The state of the running frame just after one instruction ([`StepHook::step_end`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StepEnd {
+    /// Gas the frame has left after the instruction (for a call or create: before the
+    /// callee runs, its gas already taken).
+    pub gas_remaining: u64,
+    /// The frame's refund counter after the instruction.
+    pub refund: i64,
+    /// How the instruction ended the frame, when it did (`None` when the frame goes on or
+    /// the instruction starts a call or create).
+    pub ended: Option<InstructionResult>,
 }
 
 /// Something that looks at every instruction a [`MemoryEvm`](super::MemoryEvm) runs.
@@ -35,6 +53,11 @@ pub trait StepHook {
 
     /// Called before every instruction, with the frame's state at that point.
     fn step(&mut self, step: &Step<'_>);
+
+    /// Called after every instruction (the one the last [`step`](Self::step) showed); does
+    /// nothing unless a hook needs it (an EIP-3155 tracer does: gas cost, error).
+    #[inline(always)]
+    fn step_end(&mut self, _end: &StepEnd) {}
 }
 
 /// No hook: frames run revm's plain interpreter loop.

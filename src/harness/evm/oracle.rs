@@ -372,9 +372,13 @@ fn step_line(step: &Option<StepRecord>) -> String {
     }
 }
 
-/// The mnemonic of `opcode` (revm's table).
-pub fn opcode_name(opcode: u8) -> &'static str {
-    revm_bytecode::opcode::OpCode::name_by_op(opcode)
+/// The mnemonic of `opcode` (revm's table); an opcode revm does not define is
+/// `UNDEFINED 0x0c` (with its value, so that two undefined opcodes never share a name).
+pub fn opcode_name(opcode: u8) -> String {
+    match revm_bytecode::opcode::OpCode::new(opcode) {
+        Some(known) => known.as_str().to_string(),
+        None => format!("UNDEFINED {opcode:#04x}"),
+    }
 }
 
 /// `bytes` in hex, long ones as head … tail around `focus`.

@@ -90,7 +90,7 @@ impl EvmAccumulator {
                     .iter()
                     .enumerate()
                     .filter(|(_, &n)| n > 0)
-                    .map(|(op, &n)| (opcode_name(op as u8).to_string(), n))
+                    .map(|(op, &n)| (opcode_name(op as u8), n))
                     .collect(),
             ),
             max_depth: self.max_depth,

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use revm_context::{BlockEnv, CfgEnv, Context, TxEnv};
 use revm_database::CacheState;
 use revm_handler::{ExecuteCommitEvm, MainBuilder, MainContext};
+use revm_primitives::B256;
 use revm_statetest_types::TestSuite;
 
 use super::discover::TestFile;
@@ -24,6 +25,12 @@ use crate::revm::MemoryBuilder;
 pub struct PreparedCase {
     /// `file :: test :: fork #entry`, for messages.
     pub name: String,
+    /// The test's name in the file.
+    pub test: String,
+    /// The fork's name as the file spells it (`Cancun`, …).
+    pub fork: String,
+    /// The post-state root the file expects.
+    pub expected_root: B256,
     /// The configuration (fork, gas parameters, chain id, blob limit).
     pub cfg: CfgEnv,
     /// The block.
@@ -77,6 +84,11 @@ pub fn prepare_cases(file: &TestFile) -> Result<Vec<PreparedCase>, String> {
         .map_err(|e| format!("{}: cannot read: {e}", file.path.display()))?;
     let suite: TestSuite =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.path.display()))?;
+    Ok(prepare_suite(&file.name, &suite))
+}
+
+/// The runnable cases of `suite`, a file called `file_name` (see [`prepare_cases`]).
+pub fn prepare_suite(file_name: &str, suite: &TestSuite) -> Vec<PreparedCase> {
     let mut cases = Vec::new();
     for (test_name, unit) in &suite.0 {
         if check_unit(unit).is_err() {
@@ -92,7 +104,10 @@ pub fn prepare_cases(file: &TestFile) -> Result<Vec<PreparedCase>, String> {
             for (entry, test) in tests.iter().enumerate() {
                 let Ok(tx) = tx_env(unit, test) else { continue };
                 cases.push(PreparedCase {
-                    name: format!("{} :: {test_name} :: {spec_name:?} #{entry}", file.name),
+                    name: format!("{file_name} :: {test_name} :: {spec_name:?} #{entry}"),
+                    test: test_name.clone(),
+                    fork: format!("{spec_name:?}"),
+                    expected_root: test.hash,
                     cfg: cfg.clone(),
                     block: block.clone(),
                     tx,
@@ -101,7 +116,7 @@ pub fn prepare_cases(file: &TestFile) -> Result<Vec<PreparedCase>, String> {
             }
         }
     }
-    Ok(cases)
+    cases
 }
 
 /// The ethereum/tests folder the tests, benchmarks and CI run: `$EVM_MEMORY_STATETESTS`, else

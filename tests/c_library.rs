@@ -152,7 +152,7 @@ fn bad_libraries_are_clear_errors() {
 }
 
 /// Our memory, except that it aborts the process on an MSTORE8 of 0xAB (as the seed design
-/// aborts on an offset overflow).
+/// aborts on an offset overflow) and hangs on one of 0xCD.
 struct Aborting(OursEngine);
 
 impl Engine for Aborting {
@@ -165,6 +165,10 @@ impl Engine for Aborting {
     fn step(&mut self, case: &Case, op: &Op, obs: &mut Observation) {
         if matches!(op, Op::MStore8 { value: 0xAB, .. }) {
             std::process::abort();
+        }
+        if matches!(op, Op::MStore8 { value: 0xCD, .. }) {
+            // Hangs.
+            std::thread::sleep(std::time::Duration::from_secs(3600));
         }
         self.0.step(case, op, obs);
     }
@@ -243,6 +247,23 @@ fn a_crashing_engine_is_a_finding_and_the_campaign_goes_on() {
     let stats = oracle.run(&fine).unwrap_or_else(|d| panic!("{d}"));
     assert!(stats.declined.is_empty() && stats.ops == 1);
 
+    // A child that hangs is killed at the time limit, and counts as crashed on the case.
+    let hang = Case {
+        ops: vec![Op::MStore8 {
+            offset: evm_memory::harness::u(3),
+            value: 0xCD,
+        }],
+        ..Case::default()
+    };
+    let mut oracle = Oracle::new(vec![
+        Box::new(OursEngine::new()),
+        Box::new(isolated_aborting().with_time_limit(std::time::Duration::from_secs(2))),
+    ]);
+    let stats = oracle.run(&hang).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(stats.declined.get(&("aborting", CRASHED)), Some(&1));
+    let crashes = evm_memory::harness::engines::isolate::take_crashes();
+    assert!(crashes[0].how.contains("time limit"), "{}", crashes[0].how);
+
     // A campaign over it ends with a report that names each crash with its case.
     let config = CampaignConfig {
         seed: 0xAB0127,
@@ -255,7 +276,7 @@ fn a_crashing_engine_is_a_finding_and_the_campaign_goes_on() {
         vec![
             Box::new(OursEngine::new()),
             Box::new(ModelEngine::new()),
-            Box::new(isolated_aborting()),
+            Box::new(isolated_aborting().with_time_limit(std::time::Duration::from_secs(5))),
         ]
     };
     let report = Campaign::with_engines(config, Box::new(factory))

@@ -4,7 +4,7 @@
 //! Before each op the oracle prices the growth the op asks of the frame that runs it
 //! ([`requested_growth`]) from the state every engine agreed on (gas left, the frame's size,
 //! every frame's total) with the reference model's formula
-//! ([`model_memory_cost`](super::engines::model_memory_cost)) and the rules' order of checks
+//! ([`model_memory_cost`]) and the rules' order of checks
 //! (operands, then the limit, then gas). The answer ([`Growth::answer`]) is what the rules say
 //! of the growth alone: [`Outcome::Ok`] when it is paid for and within the limit.
 //!

@@ -109,7 +109,7 @@ pub struct CampaignConfig {
     /// default, or `c:PATH`; the `conformance` command takes them from `EVM_MEMORY_ENGINES`).
     pub engines: Vec<&'static str>,
     /// Run every `c:PATH` engine behind crash isolation
-    /// ([`Isolated`](super::engines::isolate::Isolated)): each case first in a child
+    /// ([`Isolated`]): each case first in a child
     /// `conformance isolate NAME` of the running executable, so that a library that crashes
     /// is a finding and the campaign goes on. Only the `conformance` command can serve as the
     /// child (it sets this); elsewhere a crash takes the process down.

@@ -141,9 +141,12 @@ impl std::error::Error for CLibraryError {}
 
 impl Api {
     fn load(path: &Path) -> Result<Self, CLibraryError> {
+        // A relative path is the file's, from the working directory (the dynamic loader would
+        // search its library path for a bare name instead).
+        let file = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         // SAFETY: loading a library runs its initialisers. The user names the library to test
         // (as they would link it into their own program); that is the purpose of `c:PATH`.
-        let library = unsafe { Library::new(path) }.map_err(|e| CLibraryError::Load {
+        let library = unsafe { Library::new(&file) }.map_err(|e| CLibraryError::Load {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;

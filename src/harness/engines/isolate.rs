@@ -12,8 +12,9 @@
 //! crashed on that case: the engine is left out of the case (it *declines* it, with the reason
 //! [`CRASHED`], and the other engines are compared), the crash is recorded with the case
 //! ([`take_crashes`]: the campaign reports each as a failure, with the case's reproducer), and
-//! a fresh child serves the next case. A case the byte format cannot hold runs in-process
-//! without the screen.
+//! a fresh child serves the next case. A child that takes longer than the per-case time limit
+//! ([`CASE_TIME_LIMIT`]) over a case is killed and counts as crashed on it. A case the byte
+//! format cannot hold runs in-process without the screen.
 //!
 //! It costs a round trip and a second run per case; the campaign isolates `c:PATH` engines
 //! only. (A later protocol for external engines can serve the same role: this module keeps
@@ -22,7 +23,9 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
 use crate::harness::budget::{Growth, Quote};
 use crate::harness::case::{Case, Op};
@@ -34,8 +37,13 @@ use crate::harness::oracle::Oracle;
 /// The line a child writes after each case it ran.
 pub const ANSWER: &str = "isolate: ok";
 
-/// The decline reason of a case on which an isolated engine's child crashed.
+/// The decline reason of a case on which an isolated engine's child crashed (or ran past the
+/// per-case time limit).
 pub const CRASHED: &str = "crashed in its child process (a finding: see the failures)";
+
+/// How long a child may take over one case before it is killed and the case counts as a
+/// crash ([`Isolated::with_time_limit`] to change it).
+pub const CASE_TIME_LIMIT: Duration = Duration::from_secs(30);
 
 /// A crash of an isolated engine on a case.
 #[derive(Clone, Debug)]
@@ -106,11 +114,12 @@ pub fn serve(
     }
 }
 
-/// A running child.
+/// A running child, its output read line by line by a thread of its own (so that a child
+/// that hangs can be waited for with a time limit).
 struct Worker {
     child: Child,
     stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
+    lines: Receiver<String>,
 }
 
 /// An engine run in-process only on cases a child process running it survived (see the
@@ -120,6 +129,7 @@ pub struct Isolated {
     command: Box<dyn Fn() -> Command>,
     worker: RefCell<Option<Worker>>,
     cases: std::cell::Cell<u64>,
+    time_limit: Duration,
     /// The last case screened (its bytes) and the verdict: the oracle asks twice per case.
     last: RefCell<(Vec<u8>, Option<&'static str>)>,
 }
@@ -141,8 +151,15 @@ impl Isolated {
             command: Box::new(command),
             worker: RefCell::new(None),
             cases: std::cell::Cell::new(0),
+            time_limit: CASE_TIME_LIMIT,
             last: RefCell::new((Vec::new(), None)),
         }
+    }
+
+    /// The engine with a per-case time limit of `limit` instead of [`CASE_TIME_LIMIT`].
+    pub fn with_time_limit(mut self, limit: Duration) -> Self {
+        self.time_limit = limit;
+        self
     }
 
     /// `inner` (built by name as `name`), screened by `conformance isolate NAME` children of
@@ -174,10 +191,20 @@ impl Isolated {
             .stdout
             .take()
             .ok_or_else(|| io::Error::other("no stdout"))?;
+        let (send, lines) = channel();
+        std::thread::spawn(move || {
+            let mut stdout = BufReader::new(stdout);
+            let mut line = String::new();
+            while matches!(stdout.read_line(&mut line), Ok(n) if n > 0) {
+                if send.send(std::mem::take(&mut line)).is_err() {
+                    break;
+                }
+            }
+        });
         Ok(Worker {
             child,
             stdin,
-            stdout: BufReader::new(stdout),
+            lines,
         })
     }
 
@@ -197,18 +224,20 @@ impl Isolated {
             .write_all(&len.to_le_bytes())
             .and_then(|()| worker.stdin.write_all(bytes))
             .and_then(|()| worker.stdin.flush());
+        let mut timed_out = false;
         if sent.is_ok() {
-            let mut line = String::new();
+            let deadline = Instant::now() + self.time_limit;
             loop {
-                line.clear();
-                match worker.stdout.read_line(&mut line) {
-                    Ok(n) if n > 0 => {
-                        // Whatever precedes it on the line is chatter too.
-                        if line.trim_end().ends_with(ANSWER) {
-                            return Ok(());
-                        }
+                let left = deadline.saturating_duration_since(Instant::now());
+                match worker.lines.recv_timeout(left) {
+                    // Whatever precedes it on the line is chatter too.
+                    Ok(line) if line.trim_end().ends_with(ANSWER) => return Ok(()),
+                    Ok(_) => {}
+                    Err(RecvTimeoutError::Timeout) => {
+                        timed_out = true;
+                        break;
                     }
-                    _ => break,
+                    Err(RecvTimeoutError::Disconnected) => break,
                 }
             }
         }
@@ -219,6 +248,10 @@ impl Isolated {
         drop(worker.stdin);
         let _ = worker.child.kill();
         let how = match worker.child.wait() {
+            Ok(_) if timed_out => format!(
+                "ran past the per-case time limit of {:?} and was killed",
+                self.time_limit
+            ),
             Ok(status) => describe(status),
             Err(e) => format!("could not be waited for: {e}"),
         };

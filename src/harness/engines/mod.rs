@@ -14,7 +14,7 @@
 //! or names with a leading `-` (`-revm`: every built-in engine but those), or both
 //! (`ours,ours-plain,-ours-plain` is `ours`).
 
-mod c_library;
+pub mod c_library;
 pub mod isolate;
 mod model;
 mod ours;

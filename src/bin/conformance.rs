@@ -39,7 +39,7 @@ use evm_memory::harness::corpus::{
     REGRESSIONS_DIR,
 };
 use evm_memory::harness::dicts::write_dictionaries;
-use evm_memory::harness::engines::selected_engine_names;
+use evm_memory::harness::engines::{build_engine, isolate, selected_engine_names};
 use evm_memory::harness::fuzz_profile::{
     built_target, perf_record_command, perf_report_command, profile_shares,
 };
@@ -111,6 +111,14 @@ struct RunArgs {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
+    /// Serves one engine to a campaign that isolates it (`c:PATH` engines): reads cases from
+    /// standard input and answers each once the engine has run it (internal: the campaign
+    /// starts it; see `evm_memory::harness::engines::isolate`).
+    #[command(hide = true)]
+    Isolate {
+        /// The engine, as `EVM_MEMORY_ENGINES` names it.
+        engine: String,
+    },
     /// Minimise every fuzz target's corpus with `cargo fuzz cmin`.
     Cmin {
         /// Only these targets (default: every `[[bin]]` of <fuzz-dir>/Cargo.toml).
@@ -418,6 +426,11 @@ fn main() -> ExitCode {
             &tests_file,
             dry_run,
         ),
+        Some(Cmd::Isolate { engine }) => build_engine(&engine).and_then(|engine| {
+            isolate::serve(engine, std::io::stdin().lock(), std::io::stdout().lock())
+                .map(|()| true)
+                .map_err(|e| format!("isolate: {e}"))
+        }),
         Some(Cmd::Statetest(args)) => statetest(&args),
         Some(Cmd::FuzzRate(args)) => fuzz_rate(&args),
         Some(Cmd::Show { target, file }) => show(&target, &file),
@@ -535,6 +548,7 @@ fn run(args: &RunArgs) -> Result<bool, String> {
             Mode::from_env()
         },
         engines: selected_engine_names()?,
+        isolate_libraries: true,
     };
     let report = Campaign::new(config).run().map_err(|e| e.to_string())?;
 

@@ -4,6 +4,7 @@
 use std::cell::Ref;
 use std::ops::{Deref, Range};
 
+use super::budget::{Growth, Quote};
 use super::case::Case;
 use super::case::Op;
 use super::observation::Observation;
@@ -43,6 +44,16 @@ pub trait Engine {
     fn declines(&self, case: &Case) -> Option<&'static str> {
         let _ = case;
         None
+    }
+    /// Whether the engine would make `growth` of its current frame if the next op asked for it,
+    /// and for how much gas by its own pricing, answered without changing anything. The oracle
+    /// asks before an op whose growth the rules refuse and that is large
+    /// ([`guarded`](super::budget::guarded)); an engine that would make it is not run (it
+    /// would grow past what the case pays for: see [`budget`](super::budget)). The default,
+    /// [`Quote::Unknown`], runs the engine unguarded.
+    fn would_grow(&self, growth: &Growth) -> Quote {
+        let _ = growth;
+        Quote::Unknown
     }
     /// What the engine has done since [`begin`](Self::begin) that the campaign's reach section
     /// counts (nothing for an engine that does not count).

@@ -107,6 +107,7 @@ fn outcome_label(outcome: Outcome) -> &'static str {
         Outcome::Reverted => "Reverted",
         Outcome::Halted => "Halted",
         Outcome::EngineError => "EngineError",
+        Outcome::Runaway => "Runaway",
     }
 }
 

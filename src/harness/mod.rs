@@ -37,6 +37,7 @@
 //! Fuzz targets, tests and the conformance campaign all call these same functions.
 
 pub mod asm;
+pub mod budget;
 pub mod c_api;
 pub mod campaign;
 pub mod cargo_fuzz;

@@ -31,11 +31,15 @@ pub enum Outcome {
     Halted,
     /// An engine-specific failure that has no EVM meaning (always a bug).
     EngineError,
+    /// The engine would have grown a frame past what the case pays for (by the rules' price)
+    /// and was stopped before it did (see [`budget`](crate::harness::budget)): never an EVM
+    /// result, always a divergence.
+    Runaway,
 }
 
 impl Outcome {
     /// Every outcome, in declaration order.
-    pub const ALL: [Outcome; 11] = [
+    pub const ALL: [Outcome; 12] = [
         Self::Ok,
         Self::OutOfGas,
         Self::Limit,
@@ -47,6 +51,7 @@ impl Outcome {
         Self::Reverted,
         Self::Halted,
         Self::EngineError,
+        Self::Runaway,
     ];
 
     /// `true` for the outcomes that end the frame as an exceptional halt.
@@ -60,6 +65,7 @@ impl Outcome {
                 | Self::OutOfMemory
                 | Self::Halted
                 | Self::EngineError
+                | Self::Runaway
         )
     }
 

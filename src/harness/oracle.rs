@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 
+use super::budget::{credible_out_of_memory, guarded, requested_growth, Quote, CASE_MEMORY_BUDGET};
 use super::case::{Case, Op, OpKind, LARGE_FRAME};
 use super::engine::{clip, observe_all, Engine, Reach};
 use super::engines::{all_engines, selected_engines_or_exit};
@@ -38,6 +39,14 @@ pub const FULL_CHECK_EVERY: usize = DIGEST_EVERY;
 /// (`diff_evm`'s [`BYTES_PER_STEP`]): with `n` bytes open, the whole comparison comes every
 /// `max(FULL_CHECK_EVERY, n / BYTES_PER_OP)` ops.
 pub const BYTES_PER_OP: usize = BYTES_PER_STEP;
+
+/// Whole memories a full-mode divergence report copies from each engine, at most (1 MiB): past
+/// it, the report holds a window of [`REPORT_WINDOW`] bytes around the first difference, so
+/// that reporting a divergence never costs more memory than the case itself.
+pub const REPORT_WHOLE_BYTES: usize = 1 << 20;
+
+/// Bytes of memory a report of a large memory shows around the first difference.
+pub const REPORT_WINDOW: usize = 256;
 
 /// How much the oracle compares after every op (see the [module](self) documentation).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -89,9 +98,11 @@ pub struct RunStats {
     /// RETURNDATACOPYs run in the root frame.
     pub root_returndatacopies: u64,
     /// Cases that stopped being comparable: an engine could not allocate
-    /// ([`Outcome::OutOfMemory`]), a failure of the machine rather than a result of the rules,
-    /// so the case ended there without a verdict (wasmtime calls such a run *poisoned*). Their
-    /// ops up to that point were compared and are counted.
+    /// ([`Outcome::OutOfMemory`]) where the rules find that credible
+    /// ([`credible_out_of_memory`]), a failure of the machine rather than a result of the
+    /// rules, or the rules would let the case grow past the oracle's memory budget
+    /// ([`CASE_MEMORY_BUDGET`]); either way the case ended there without a verdict (wasmtime
+    /// calls such a run *poisoned*). Their ops up to that point were compared and are counted.
     pub not_comparable: u64,
     /// Cases an engine declined ([`Engine::declines`]) and was left out of, by engine name
     /// and reason.
@@ -223,13 +234,27 @@ pub struct Divergence {
     /// When a fast run found the divergence: the op after which it saw the engines differ
     /// (the full run then names the first op after which they do, perhaps an earlier one).
     pub seen_at: Option<usize>,
+    /// Engines whose answer contradicts the rules whatever the others say (a growth the rules
+    /// refuse, an allocation failure that is not credible: see
+    /// [`budget`](super::budget)), each with why.
+    pub breaches: Vec<(&'static str, String)>,
+    /// When the memories were too large to copy whole ([`REPORT_WHOLE_BYTES`]): the global
+    /// offset at which each observation's [`memory`](Observation::memory), a window around the
+    /// first difference, starts.
+    pub memory_window: Option<usize>,
 }
 
 impl Divergence {
-    /// The odd ones out: engines whose observation differs from what a strict majority of
+    /// The odd ones out: the engines that broke a rule ([`breaches`](Self::breaches)) when
+    /// any did; else engines whose observation differs from what a strict majority of
     /// engines observed; without a strict majority, those that differ from the reference model
     /// (named `model`, written straight from the EVM rules).
     pub fn suspects(&self) -> Vec<&'static str> {
+        if !self.breaches.is_empty() {
+            let mut names: Vec<&'static str> = self.breaches.iter().map(|(n, _)| *n).collect();
+            names.dedup();
+            return names;
+        }
         let n = self.observations.len();
         let majority = self
             .observations
@@ -304,6 +329,9 @@ impl fmt::Display for Divergence {
             "odd one out (differs from the majority, or from the reference model): {}",
             self.suspects().join(", ")
         )?;
+        for (_, why) in &self.breaches {
+            writeln!(f, "rule broken: {why}")?;
+        }
         if let Some(prev) = &self.previous {
             writeln!(f, "\nagreed state before the op:\n  {prev}")?;
         }
@@ -342,6 +370,16 @@ impl fmt::Display for Divergence {
                 writeln!(f, "  [{name}] {hex}")?;
             }
         }
+        if let Some(start) = self.memory_window {
+            writeln!(
+                f,
+                "\nmemory too large to copy whole; bytes from global offset {start}:"
+            )?;
+            for (name, obs) in &self.observations {
+                let hex: String = obs.memory.iter().map(|b| format!("{b:02x}")).collect();
+                writeln!(f, "  [{name}] {hex}")?;
+            }
+        }
         // Ops after the diverging one play no part: the reproducer stops there.
         let mut case = self.case.clone();
         case.ops.truncate(self.op_index + 1);
@@ -360,6 +398,8 @@ pub struct Oracle {
     returns: Vec<Range<usize>>,
     /// What the fast mode compares of the op running.
     regions: Vec<(usize, Range<usize>)>,
+    /// The most bytes a case may hold (see [`budget`](super::budget)).
+    budget: u64,
 }
 
 impl fmt::Debug for Oracle {
@@ -393,7 +433,16 @@ impl Oracle {
             mode: Mode::from_env(),
             returns: Vec::new(),
             regions: Vec::new(),
+            budget: CASE_MEMORY_BUDGET,
         }
+    }
+
+    /// The oracle with a per-case memory budget of `bytes` instead of [`CASE_MEMORY_BUDGET`]:
+    /// where the rules would let a case's shared buffer grow past it, the case ends without a
+    /// verdict before any engine grows.
+    pub fn with_memory_budget(mut self, bytes: u64) -> Self {
+        self.budget = bytes;
+        self
     }
 
     /// The oracle in `mode`.
@@ -472,25 +521,74 @@ impl Oracle {
         for engine in &mut self.engines {
             engine.begin(case);
         }
-        // Before the first op: the root frame alone, empty.
+        // Before the first op: the root frame alone, empty, with the case's gas.
         self.previous.clear();
         self.previous.frames = 1;
+        self.previous.gas_remaining = case.gas;
         self.returns.clear();
         let mut tally = Tally::default();
         let mut stats = RunStats::default();
         let mut have_previous = false;
         let mut since_whole = 0;
         for (index, op) in case.ops.iter().enumerate() {
+            // What the op asks of the frame, by the rules (see `budget`).
+            let growth = requested_growth(case, op, &self.previous);
+            if growth.is_some_and(|g| g.answer == Outcome::Ok && g.total > u128::from(self.budget))
+            {
+                // The rules let memory grow past what this harness lets a case hold: the case
+                // ends here, before any engine grows, without a verdict.
+                stats.not_comparable = 1;
+                break;
+            }
+            let guard = growth.filter(guarded);
             for (engine, obs) in self.engines.iter_mut().zip(&mut self.observations) {
+                if let Some(g) = &guard {
+                    if let Quote::Grows(charge) = engine.would_grow(g) {
+                        // It would grow past what the case pays for: stopped before it does.
+                        obs.clear();
+                        obs.assign_numbers(&self.previous);
+                        obs.outcome = Outcome::Runaway;
+                        obs.gas_charged = charge;
+                        continue;
+                    }
+                }
                 engine.step(case, op, obs);
             }
-            if self
-                .observations
-                .iter()
-                .any(|o| o.outcome == Outcome::OutOfMemory)
-            {
-                // An allocation failed: what the engines show from here on says nothing about
-                // the rules. The case ends without a verdict.
+            // Answers that contradict the rules whatever the other engines say.
+            let mut breaches = Vec::new();
+            let mut out_of_memory = false;
+            for (engine, obs) in self.engines.iter().zip(&self.observations) {
+                match obs.outcome {
+                    Outcome::Runaway => breaches.push((
+                        engine.name(),
+                        format!(
+                            "{} would make a growth the rules refuse, charging {} gas for it \
+                             (stopped before it grew): {}",
+                            engine.name(),
+                            obs.gas_charged,
+                            guard.map(|g| g.to_string()).unwrap_or_default()
+                        ),
+                    )),
+                    Outcome::OutOfMemory if credible_out_of_memory(growth.as_ref()) => {
+                        out_of_memory = true;
+                    }
+                    Outcome::OutOfMemory => breaches.push((
+                        engine.name(),
+                        format!(
+                            "{} answered OutOfMemory where no allocation can credibly fail: {}",
+                            engine.name(),
+                            growth.map_or_else(
+                                || "the op asks for no growth".to_string(),
+                                |g| g.to_string()
+                            )
+                        ),
+                    )),
+                    _ => {}
+                }
+            }
+            if breaches.is_empty() && out_of_memory {
+                // A credible allocation failure: what the engines show from here on says
+                // nothing about the rules. The case ends without a verdict.
                 stats.not_comparable = 1;
                 break;
             }
@@ -500,19 +598,16 @@ impl Oracle {
                 || now.ended
                 || index + 1 == case.ops.len()
                 || since_whole >= FULL_CHECK_EVERY.max(now.total_size / BYTES_PER_OP);
-            let agree = if mode == Mode::Full {
-                for (engine, obs) in self.engines.iter().zip(&mut self.observations) {
-                    observe_all(engine.as_ref(), obs);
-                }
-                let first = &self.observations[0];
-                self.observations[1..].iter().all(|o| o == first)
-            } else {
-                self.agree_fast(op, whole)
-            };
+            let agree = breaches.is_empty() && self.agree_fast(op, whole);
             if whole {
                 since_whole = 0;
             }
             if !agree {
+                let memory_window = if mode == Mode::Full && breaches.is_empty() {
+                    self.observe_for_report()
+                } else {
+                    None
+                };
                 return Err(Box::new(Divergence {
                     case: case.clone(),
                     op_index: index,
@@ -525,6 +620,8 @@ impl Oracle {
                     previous: have_previous.then(|| self.previous.clone()),
                     mode,
                     seen_at: None,
+                    breaches,
+                    memory_window,
                 }));
             }
             let first = &self.observations[0];
@@ -552,13 +649,7 @@ impl Oracle {
             } else if first.frames < self.previous.frames {
                 self.returns.pop();
             }
-            if mode == Mode::Full {
-                // The agreed observation becomes the one before the next op; the engine's own
-                // is cleared by its next step.
-                std::mem::swap(&mut self.previous, &mut self.observations[0]);
-            } else {
-                self.previous.assign_numbers(&self.observations[0]);
-            }
+            self.previous.assign_numbers(&self.observations[0]);
             have_previous = true;
         }
         tally.fold_into(&mut stats);
@@ -567,6 +658,70 @@ impl Oracle {
             stats.reach.add(engine.reach());
         }
         Ok(stats)
+    }
+
+    /// Fills every observation with its engine's frames for a full-mode divergence report:
+    /// whole when every engine holds at most [`REPORT_WHOLE_BYTES`], else (so that a report
+    /// never copies more than a window of a large memory) every frame's size and the
+    /// [`REPORT_WINDOW`] bytes around the first byte at which an engine differs from the first
+    /// one, returning the global offset the window starts at.
+    fn observe_for_report(&mut self) -> Option<usize> {
+        let small = self
+            .observations
+            .iter()
+            .all(|o| o.total_size <= REPORT_WHOLE_BYTES);
+        if small {
+            for (engine, obs) in self.engines.iter().zip(&mut self.observations) {
+                observe_all(engine.as_ref(), obs);
+            }
+            return None;
+        }
+        // The first differing byte, found in place: frame by frame, global offsets.
+        let mut at = None;
+        let mut base = 0;
+        let frames = self.observations[0].frames;
+        for frame in 0..frames {
+            let Some(first) = self.engines[0].frame(frame) else {
+                break;
+            };
+            let differs = self.engines[1..]
+                .iter()
+                .filter_map(|e| {
+                    let other = e.frame(frame)?;
+                    let same = first
+                        .iter()
+                        .zip(other.iter())
+                        .take_while(|(a, b)| a == b)
+                        .count();
+                    (same < first.len().max(other.len())).then_some(same)
+                })
+                .min();
+            if let Some(same) = differs {
+                at = Some(base + same);
+                break;
+            }
+            base += first.len();
+        }
+        let start = at.unwrap_or(0).saturating_sub(REPORT_WINDOW / 2);
+        for (engine, obs) in self.engines.iter().zip(&mut self.observations) {
+            obs.frame_sizes.clear();
+            obs.memory.clear();
+            engine.frame_sizes(&mut obs.frame_sizes);
+            // The window, frame by frame, in global offsets.
+            let mut frame_base = 0;
+            for (frame, &size) in obs.frame_sizes.iter().enumerate() {
+                let wanted = start.max(frame_base)..(start + REPORT_WINDOW).min(frame_base + size);
+                if wanted.start < wanted.end {
+                    engine.frame_bytes(
+                        frame,
+                        wanted.start - frame_base..wanted.end - frame_base,
+                        &mut obs.memory,
+                    );
+                }
+                frame_base += size;
+            }
+        }
+        Some(start)
     }
 
     /// The fast mode's comparison after an op: what the engines' steps show, then (without
@@ -634,7 +789,7 @@ struct Tally {
 }
 
 /// The number of [`Outcome`]s.
-const OUTCOME_COUNT: usize = Outcome::EngineError as usize + 1;
+const OUTCOME_COUNT: usize = Outcome::Runaway as usize + 1;
 
 impl Tally {
     fn record(&mut self, op: &Op, now: &Observation) {

@@ -29,7 +29,8 @@ use super::case::Case;
 use super::corpus::{list_corpus, replay_for, unreadable, CorpusError, CorpusFile, Replay};
 use super::corpus::{CORPUS_TARGETS, REGRESSIONS_DIR};
 use super::engine::Engine;
-use super::engines::{engines_by_names, ENGINE_NAMES};
+use super::engines::isolate::{take_crashes, Isolated};
+use super::engines::{engines_by_names, is_engine_name, C_LIBRARY_PREFIX, ENGINE_NAMES};
 use super::evm::phase::{random_program_input, EvmAccumulator, EvmReport};
 use super::evm::{
     decode_program, fuzz_program, program_report, program_setup, rust_reproducer as evm_reproducer,
@@ -105,8 +106,14 @@ pub struct CampaignConfig {
     /// How the oracle compares (the report is the same in both modes; the full mode is slower).
     pub mode: Mode,
     /// The engines [`Campaign::new`] compares, by name ([`ENGINE_NAMES`], all of them by
-    /// default; the `conformance` command takes them from `EVM_MEMORY_ENGINES`).
+    /// default, or `c:PATH`; the `conformance` command takes them from `EVM_MEMORY_ENGINES`).
     pub engines: Vec<&'static str>,
+    /// Run every `c:PATH` engine behind crash isolation
+    /// ([`Isolated`]): each case first in a child
+    /// `conformance isolate NAME` of the running executable, so that a library that crashes
+    /// is a finding and the campaign goes on. Only the `conformance` command can serve as the
+    /// child (it sets this); elsewhere a crash takes the process down.
+    pub isolate_libraries: bool,
 }
 
 impl Default for CampaignConfig {
@@ -122,6 +129,7 @@ impl Default for CampaignConfig {
             capture_panics: false,
             mode: Mode::from_env(),
             engines: ENGINE_NAMES.to_vec(),
+            isolate_libraries: false,
         }
     }
 }
@@ -211,6 +219,21 @@ impl Run<'_> {
         input: &[u8],
     ) {
         let result = panic::catch_unwind(AssertUnwindSafe(|| self.oracle.run(case)));
+        // An isolated engine that crashed on the case: a finding about that engine, with the
+        // case (it was left out of the comparison, which went on without it).
+        for crash in take_crashes() {
+            let text = format!(
+                "CRASH: {crash}\n\nreproducer (paste into a test file):\n\n{}",
+                rust_reproducer(&crash.case, "crash_repro")
+            );
+            self.fail(Failure {
+                kind: "crash",
+                source: source.to_string(),
+                target: target.to_string(),
+                text,
+                input: crash.input,
+            });
+        }
         match result {
             Ok(Ok(stats)) => acc.add(stats, &mut self.buckets),
             Ok(Err(divergence)) => {
@@ -317,11 +340,31 @@ impl Campaign {
     pub fn new(config: CampaignConfig) -> Self {
         let names = config.engines.clone();
         for name in &names {
-            assert!(ENGINE_NAMES.contains(name), "unknown engine `{name}`");
+            assert!(is_engine_name(name), "unknown engine `{name}`");
         }
+        let isolate = config.isolate_libraries;
+        let build = move || -> Vec<Box<dyn Engine>> {
+            let engines = engines_by_names(&names);
+            if !isolate {
+                return engines;
+            }
+            engines
+                .into_iter()
+                .zip(&names)
+                .map(|(engine, name)| -> Box<dyn Engine> {
+                    if !name.starts_with(C_LIBRARY_PREFIX) {
+                        return engine;
+                    }
+                    match Isolated::by_name(engine, name) {
+                        Ok(isolated) => Box::new(isolated),
+                        Err(e) => panic!("cannot isolate engine {name}: {e}"),
+                    }
+                })
+                .collect()
+        };
         Self {
             config,
-            engines: Box::new(move || engines_by_names(&names)),
+            engines: Box::new(build),
         }
     }
 

@@ -42,7 +42,9 @@ impl Serialize for Counts {
     }
 }
 
-/// Every [`Outcome`], in declaration order (the report lists all of them, hit or not).
+/// Every [`Outcome`] an agreed op can have, in declaration order (the report lists all of them,
+/// hit or not). [`Outcome::Runaway`] is left out: it is never agreed (always a divergence), and
+/// would be listed after these if it ever were.
 pub const OUTCOMES: [Outcome; 11] = [
     Outcome::Ok,
     Outcome::OutOfGas,

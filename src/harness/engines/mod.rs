@@ -3,16 +3,24 @@
 //! [`RevmEngine`] (revm's `SharedMemory`) and [`ModelEngine`] (the reference model written
 //! from the rules).
 //!
-//! Engines are built by name in one place ([`engine_by_name`]); tests, fuzz targets and the
+//! Beside them, any memory behind this crate's C header, loaded from a shared library by path:
+//! `c:PATH` ([`CLibraryEngine`]); the campaign runs such an engine behind crash isolation
+//! ([`isolate`]).
+//!
+//! Engines are built by name in one place ([`build_engine`]); tests, fuzz targets and the
 //! campaign run the set [`EVM_MEMORY_ENGINES`](ENGINES_ENV) chooses ([`selected_engine_names`]),
-//! every engine when it is unset. The variable holds a comma-separated list: names
-//! (`ours,model`: those engines, in that order) or names with a leading `-` (`-revm`: every
-//! engine but those), or both (`ours,ours-plain,-ours-plain` is `ours`).
+//! every built-in engine when it is unset. The variable holds a comma-separated list: names
+//! (`ours,model`: those engines, in that order; `ours,model,c:./libmine.so` adds a library)
+//! or names with a leading `-` (`-revm`: every built-in engine but those), or both
+//! (`ours,ours-plain,-ours-plain` is `ours`).
 
+pub mod c_library;
+pub mod isolate;
 mod model;
 mod ours;
 mod revm;
 
+pub use c_library::{CLibraryEngine, CLibraryError, C_LIBRARY_PREFIX};
 pub use model::{model_memory_cost, ModelBugs, ModelEngine};
 pub use ours::{OursEngine, OursPath};
 pub use revm::RevmEngine;
@@ -26,15 +34,45 @@ pub const ENGINE_NAMES: [&str; 4] = ["ours", "ours-plain", "revm", "model"];
 /// The environment variable that chooses the engines (see the [module](self) documentation).
 pub const ENGINES_ENV: &str = "EVM_MEMORY_ENGINES";
 
-/// The engine called `name` ([`ENGINE_NAMES`]), freshly built; `None` for an unknown name.
+/// The engine called `name` ([`ENGINE_NAMES`], or `c:PATH`), freshly built; `None` for an
+/// unknown name or a library that does not load ([`build_engine`] says why).
 pub fn engine_by_name(name: &str) -> Option<Box<dyn Engine>> {
-    Some(match name {
+    build_engine(name).ok()
+}
+
+/// The engine called `name`: one of [`ENGINE_NAMES`], or `c:PATH` for the shared library at
+/// `PATH` ([`CLibraryEngine`]), freshly built.
+///
+/// # Errors
+/// A description naming the problem: an unknown name (with the known ones), or a library that
+/// does not load, lacks a function of the header (named) or cannot create a memory.
+pub fn build_engine(name: &str) -> Result<Box<dyn Engine>, String> {
+    Ok(match name {
         "ours" => Box::new(OursEngine::new()),
         "ours-plain" => Box::new(OursEngine::with_path(OursPath::Plain)),
         "revm" => Box::new(RevmEngine::new()),
         "model" => Box::new(ModelEngine::new()),
-        _ => return None,
+        _ => match name.strip_prefix(C_LIBRARY_PREFIX) {
+            Some(path) if !path.is_empty() => Box::new(
+                CLibraryEngine::load(std::path::Path::new(path)).map_err(|e| e.to_string())?,
+            ),
+            _ => {
+                return Err(format!(
+                    "unknown engine `{name}` (known: {}, or c:PATH for a shared library)",
+                    ENGINE_NAMES.join(", ")
+                ))
+            }
+        },
     })
+}
+
+/// Whether `name` names an engine: one of [`ENGINE_NAMES`] or a `c:PATH` (whose library is
+/// only loaded when the engine is built).
+pub fn is_engine_name(name: &str) -> bool {
+    ENGINE_NAMES.contains(&name)
+        || name
+            .strip_prefix(C_LIBRARY_PREFIX)
+            .is_some_and(|path| !path.is_empty())
 }
 
 /// Every engine, in [`ENGINE_NAMES`] order.
@@ -45,33 +83,39 @@ pub fn all_engines() -> Vec<Box<dyn Engine>> {
 /// The engines called `names`, in order.
 ///
 /// # Panics
-/// When a name is not one of [`ENGINE_NAMES`] (names checked by [`parse_engine_selection`]
-/// always are).
+/// When a name does not build ([`build_engine`]; names checked by [`parse_engine_selection`]
+/// always do, unless a library has gone since), with the reason.
 pub fn engines_by_names(names: &[&str]) -> Vec<Box<dyn Engine>> {
     names
         .iter()
-        .map(|n| engine_by_name(n).unwrap_or_else(|| panic!("unknown engine `{n}`")))
+        .map(|n| build_engine(n).unwrap_or_else(|e| panic!("{e}")))
         .collect()
 }
 
 /// The engine names a selection such as `ours,model` or `-revm` chooses (see the
-/// [module](self) documentation); an empty selection chooses every engine.
+/// [module](self) documentation); a selection without a plain name starts from every built-in
+/// engine. A `c:PATH` is loaded once here, so that a library that does not load is an error
+/// now, not a panic later; its name is kept for the rest of the process (leaked: a selection
+/// is parsed a few times per process).
 ///
 /// # Errors
-/// A description naming the problem and the known engines: an unknown name, a name given twice,
-/// or a selection that leaves no engine.
+/// A description naming the problem and the known engines: an unknown name, a library that
+/// does not load (naming the file or the missing function), a name given twice, or a
+/// selection that leaves no engine.
 pub fn parse_engine_selection(selection: &str) -> Result<Vec<&'static str>, String> {
-    let known = |name: &str| {
-        ENGINE_NAMES
-            .iter()
-            .copied()
-            .find(|n| *n == name)
-            .ok_or_else(|| {
-                format!(
-                    "unknown engine `{name}` in `{selection}` (known: {})",
-                    ENGINE_NAMES.join(", ")
-                )
-            })
+    let known = |name: &str| -> Result<&'static str, String> {
+        if let Some(n) = ENGINE_NAMES.iter().copied().find(|n| *n == name) {
+            return Ok(n);
+        }
+        if name.starts_with(C_LIBRARY_PREFIX) {
+            build_engine(name).map_err(|e| format!("{e} (in `{selection}`)"))?;
+            return Ok(Box::leak(name.to_string().into_boxed_str()));
+        }
+        Err(format!(
+            "unknown engine `{name}` in `{selection}` (known: {}, or c:PATH for a shared \
+             library)",
+            ENGINE_NAMES.join(", ")
+        ))
     };
     let mut chosen: Vec<&'static str> = Vec::new();
     let mut removed: Vec<&'static str> = Vec::new();

@@ -17,6 +17,7 @@
 //! nothing (no expansion, no gas, no failure); the other engines follow the rule by skipping
 //! the access, so the oracle compares what the memory did with it.
 
+use crate::harness::budget::{Growth, Quote};
 use crate::harness::case::{child_gas, Case, Op, MAX_CALL_DEPTH};
 use crate::harness::engine::{Engine, FrameBytes, Reach};
 use crate::harness::observation::{Observation, Outcome, Output};
@@ -544,5 +545,25 @@ impl Engine for OursEngine {
 
     fn reach(&self) -> Reach {
         self.reach
+    }
+
+    /// What the memory says of itself, without growing: its limit on the shared buffer, and
+    /// its price for the growth ([`Memory::expansion_cost`]) against the frame's gas. (A memory
+    /// whose price differs from what its growth charges is wrong either way.)
+    fn would_grow(&self, growth: &Growth) -> Quote {
+        let (Ok(to), Some(frame)) = (usize::try_from(growth.to), self.frames.last()) else {
+            return Quote::Refuses;
+        };
+        let below = self.memory.total_size() - self.memory.size();
+        if below
+            .checked_add(to)
+            .is_none_or(|total| total as u64 > self.memory.limit())
+        {
+            return Quote::Refuses;
+        }
+        match self.memory.expansion_cost(0, to) {
+            Ok(charge) if charge <= frame.gas => Quote::Grows(charge),
+            _ => Quote::Refuses,
+        }
     }
 }

@@ -8,11 +8,22 @@
 //! every engine when it is unset. The variable holds a comma-separated list: names
 //! (`ours,model`: those engines, in that order) or names with a leading `-` (`-revm`: every
 //! engine but those), or both (`ours,ours-plain,-ours-plain` is `ours`).
+//!
+//! Engines in another process ([`ExternalEngine`], over the engine protocol) are named in the
+//! same lists: `ext:NAME=COMMAND` runs `COMMAND` (split at whitespace, no quoting, no comma)
+//! as the engine `NAME`; `isolated:NAME` runs the built-in engine `NAME` in a child process
+//! (`conformance serve NAME`); `spec` is the execution specs ([`ExternalEngine::spec`]). They
+//! are never part of the default set.
 
+mod external;
 mod model;
 mod ours;
 mod revm;
 
+pub use external::{
+    conformance_bin, timeout_from_env, ExternalEngine, CONFORMANCE_BIN_ENV, DEFAULT_TIMEOUT,
+    SPEC_PYTHON_ENV, TIMEOUT_ENV,
+};
 pub use model::{model_memory_cost, ModelBugs, ModelEngine};
 pub use ours::{OursEngine, OursPath};
 pub use revm::RevmEngine;
@@ -26,15 +37,77 @@ pub const ENGINE_NAMES: [&str; 4] = ["ours", "ours-plain", "revm", "model"];
 /// The environment variable that chooses the engines (see the [module](self) documentation).
 pub const ENGINES_ENV: &str = "EVM_MEMORY_ENGINES";
 
-/// The engine called `name` ([`ENGINE_NAMES`]), freshly built; `None` for an unknown name.
+/// The engine called `name` ([`ENGINE_NAMES`], or an external one: `ext:NAME=COMMAND`,
+/// `isolated:NAME`, `spec`), freshly built; `None` for an unknown or malformed name.
 pub fn engine_by_name(name: &str) -> Option<Box<dyn Engine>> {
     Some(match name {
         "ours" => Box::new(OursEngine::new()),
         "ours-plain" => Box::new(OursEngine::with_path(OursPath::Plain)),
         "revm" => Box::new(RevmEngine::new()),
         "model" => Box::new(ModelEngine::new()),
-        _ => return None,
+        "spec" => Box::new(ExternalEngine::spec()),
+        _ => return external_by_name(name).ok(),
     })
+}
+
+/// The external engine `name` spells (`ext:NAME=COMMAND` or `isolated:NAME`).
+///
+/// # Errors
+/// What is wrong with the name: not an external engine, an empty name or command, an
+/// isolated engine that is not built in, or no `conformance` binary for it.
+pub fn external_by_name(name: &str) -> Result<Box<dyn Engine>, String> {
+    if let Some(rest) = name.strip_prefix("ext:") {
+        let (short, command) = rest
+            .split_once('=')
+            .ok_or_else(|| format!("`{name}`: an external engine is `ext:NAME=COMMAND`"))?;
+        let short = short.trim();
+        if short.is_empty() || command.trim().is_empty() {
+            return Err(format!(
+                "`{name}`: an external engine needs a name and a command"
+            ));
+        }
+        let short: &'static str = Box::leak(short.to_string().into_boxed_str());
+        return Ok(Box::new(ExternalEngine::from_command(short, command)?));
+    }
+    if let Some(inner) = name.strip_prefix("isolated:") {
+        if !ENGINE_NAMES.contains(&inner) {
+            return Err(format!(
+                "`{name}`: only a built-in engine can be isolated (one of {})",
+                ENGINE_NAMES.join(", ")
+            ));
+        }
+        return Ok(Box::new(ExternalEngine::isolated(inner)?));
+    }
+    Err(format!("unknown engine `{name}`"))
+}
+
+/// Whether `name` names an engine [`engine_by_name`] builds (the built-in ones, `spec`, and
+/// well-formed `ext:` and `isolated:` names).
+pub fn is_engine_name(name: &str) -> bool {
+    ENGINE_NAMES.contains(&name) || name == "spec" || check_external_name(name).is_ok()
+}
+
+/// Checks an `ext:`/`isolated:` name without starting anything.
+fn check_external_name(name: &str) -> Result<(), String> {
+    if let Some(rest) = name.strip_prefix("ext:") {
+        match rest.split_once('=') {
+            Some((n, c)) if !n.trim().is_empty() && !c.trim().is_empty() => Ok(()),
+            _ => Err(format!(
+                "`{name}`: an external engine is `ext:NAME=COMMAND` (a name and a command)"
+            )),
+        }
+    } else if let Some(inner) = name.strip_prefix("isolated:") {
+        if ENGINE_NAMES.contains(&inner) {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{name}`: only a built-in engine can be isolated (one of {})",
+                ENGINE_NAMES.join(", ")
+            ))
+        }
+    } else {
+        Err(format!("unknown engine `{name}`"))
+    }
 }
 
 /// Every engine, in [`ENGINE_NAMES`] order.
@@ -45,12 +118,33 @@ pub fn all_engines() -> Vec<Box<dyn Engine>> {
 /// The engines called `names`, in order.
 ///
 /// # Panics
-/// When a name is not one of [`ENGINE_NAMES`] (names checked by [`parse_engine_selection`]
-/// always are).
+/// When a name is not an engine's (names checked by [`parse_engine_selection`] always are,
+/// except an `isolated:` one when no `conformance` binary exists: the panic says so).
 pub fn engines_by_names(names: &[&str]) -> Vec<Box<dyn Engine>> {
     names
         .iter()
-        .map(|n| engine_by_name(n).unwrap_or_else(|| panic!("unknown engine `{n}`")))
+        .map(|n| {
+            if ENGINE_NAMES.contains(n) || *n == "spec" {
+                engine_by_name(n).unwrap_or_else(|| panic!("unknown engine `{n}`"))
+            } else {
+                external_by_name(n).unwrap_or_else(|e| panic!("{e}"))
+            }
+        })
+        .collect()
+}
+
+/// The engines called `names`, in order.
+///
+/// # Errors
+/// The first name that is not an engine's, or an `isolated:` engine without a `conformance`
+/// binary.
+pub fn try_engines_by_names(names: &[&str]) -> Result<Vec<Box<dyn Engine>>, String> {
+    names
+        .iter()
+        .map(|n| match engine_by_name(n) {
+            Some(engine) => Ok(engine),
+            None => external_by_name(n).map_err(|e| format!("{e}")),
+        })
         .collect()
 }
 
@@ -61,17 +155,22 @@ pub fn engines_by_names(names: &[&str]) -> Vec<Box<dyn Engine>> {
 /// A description naming the problem and the known engines: an unknown name, a name given twice,
 /// or a selection that leaves no engine.
 pub fn parse_engine_selection(selection: &str) -> Result<Vec<&'static str>, String> {
-    let known = |name: &str| {
-        ENGINE_NAMES
-            .iter()
-            .copied()
-            .find(|n| *n == name)
-            .ok_or_else(|| {
-                format!(
-                    "unknown engine `{name}` in `{selection}` (known: {})",
-                    ENGINE_NAMES.join(", ")
-                )
-            })
+    let known = |name: &str| -> Result<&'static str, String> {
+        if let Some(n) = ENGINE_NAMES.iter().copied().find(|n| *n == name) {
+            return Ok(n);
+        }
+        if name == "spec" {
+            return Ok("spec");
+        }
+        if name.starts_with("ext:") || name.starts_with("isolated:") {
+            check_external_name(name).map_err(|e| format!("{e} in `{selection}`"))?;
+            return Ok(Box::leak(name.to_string().into_boxed_str()));
+        }
+        Err(format!(
+            "unknown engine `{name}` in `{selection}` (known: {}, spec, ext:NAME=COMMAND, \
+             isolated:NAME)",
+            ENGINE_NAMES.join(", ")
+        ))
     };
     let mut chosen: Vec<&'static str> = Vec::new();
     let mut removed: Vec<&'static str> = Vec::new();
@@ -123,8 +222,8 @@ pub fn selected_engine_names() -> Result<Vec<&'static str>, String> {
 /// selection that cannot be honoured, prints why and exits the process with status 2 (a
 /// fuzz target must not report a configuration mistake as a crash it found).
 pub fn selected_engines_or_exit() -> Vec<Box<dyn Engine>> {
-    match selected_engine_names() {
-        Ok(names) => engines_by_names(&names),
+    match selected_engine_names().and_then(|names| try_engines_by_names(&names)) {
+        Ok(engines) => engines,
         Err(e) => {
             eprintln!("error: {e}");
             std::process::exit(2);

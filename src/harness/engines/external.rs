@@ -72,9 +72,10 @@ enum Line {
 const STDERR_TAIL: usize = 2000;
 
 impl Process {
-    fn start(program: &str, args: &[String]) -> Result<Self, String> {
+    fn start(program: &str, args: &[String], env: &[(String, String)]) -> Result<Self, String> {
         let mut child = Command::new(program)
             .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -205,6 +206,7 @@ pub struct ExternalEngine {
     name: &'static str,
     program: String,
     args: Vec<String>,
+    env: Vec<(String, String)>,
     timeout: Duration,
     state: RefCell<State>,
 }
@@ -227,6 +229,7 @@ impl ExternalEngine {
             name,
             program: program.to_string(),
             args: args.to_vec(),
+            env: Vec::new(),
             timeout: timeout_from_env(),
             state: RefCell::new(State {
                 process: None,
@@ -252,6 +255,14 @@ impl ExternalEngine {
             .ok_or_else(|| format!("engine `{name}`: empty command"))?;
         let args: Vec<String> = words.collect();
         Ok(Self::new(name, &program, &args))
+    }
+
+    /// The same engine with `key=value` in its process's environment (e.g. the spec driver's
+    /// deliberate bug, `EVM_MEMORY_SPEC_BUG`).
+    #[must_use]
+    pub fn with_env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_string(), value.to_string()));
+        self
     }
 
     /// The same engine with a per-case time limit of `timeout`.
@@ -334,7 +345,7 @@ impl ExternalEngine {
         }
         state.hello = None;
         state.starts += 1;
-        let process = Process::start(&self.program, &self.args)
+        let process = Process::start(&self.program, &self.args, &self.env)
             .map_err(|e| self.fail_now("did not start", &e))?;
         state.process = Some(process);
         state.deadline = Instant::now() + self.timeout;

@@ -34,6 +34,9 @@ pub const INLINE_BYTES: usize = 1024;
 /// memories only after the case's last op).
 pub const DIGEST_EVERY_OP_BYTES: usize = 64 << 10;
 
+/// A case with its name and where it comes from.
+type Named = (String, String, Case);
+
 /// What an export wrote.
 #[derive(Clone, Debug, Default)]
 pub struct ExportSummary {
@@ -131,7 +134,7 @@ pub fn export_vectors(
         ..ExportSummary::default()
     };
 
-    let mut groups: Vec<(&str, Vec<(String, String, Case)>)> = Vec::new();
+    let mut groups: Vec<(&str, Vec<Named>)> = Vec::new();
     if let Some(corpus) = corpus_dir {
         let mut cases = Vec::new();
         for file in list_corpus(corpus).map_err(|e| e.to_string())? {

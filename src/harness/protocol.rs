@@ -490,15 +490,13 @@ mod tests {
 
     #[test]
     fn observations_round_trip() {
-        let mut obs = Observation {
-            outcome: Outcome::Returned,
-            gas_charged: 3,
-            gas_remaining: 7,
-            frames: 2,
-            size: 64,
-            total_size: 96,
-            ..Observation::default()
-        };
+        let mut obs = Observation::default();
+        obs.outcome = Outcome::Returned;
+        obs.gas_charged = 3;
+        obs.gas_remaining = 7;
+        obs.frames = 2;
+        obs.size = 64;
+        obs.total_size = 96;
         obs.set_output_bytes(&[1, 2, 3]);
         obs.set_ended_frame(&[0; 32]);
         let mut back = Observation::default();

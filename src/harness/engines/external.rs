@@ -195,10 +195,13 @@ struct State {
     /// Every open frame's size after the last step, once asked.
     sizes: Option<Vec<usize>>,
     /// Bytes asked after the last step: `(frame, from, to)` and what came back.
-    bytes: Vec<((usize, usize, usize), Option<Vec<u8>>)>,
+    bytes: Vec<AskedBytes>,
     /// Processes started (the first, and one after every failure that needed it).
     starts: u64,
 }
+
+/// Bytes asked of a frame: `(frame, from, to)` and what came back (`None`: not open).
+type AskedBytes = ((usize, usize, usize), Option<Vec<u8>>);
 
 /// A memory in another process, driven over the engine protocol (see the
 /// [module](self) documentation).

@@ -143,7 +143,7 @@ pub fn try_engines_by_names(names: &[&str]) -> Result<Vec<Box<dyn Engine>>, Stri
         .iter()
         .map(|n| match engine_by_name(n) {
             Some(engine) => Ok(engine),
-            None => external_by_name(n).map_err(|e| format!("{e}")),
+            None => external_by_name(n),
         })
         .collect()
 }

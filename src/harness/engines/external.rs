@@ -203,8 +203,11 @@ struct State {
 /// Bytes asked of a frame: `(frame, from, to)` and what came back (`None`: not open).
 type AskedBytes = ((usize, usize, usize), Option<Vec<u8>>);
 
-/// A memory in another process, driven over the engine protocol (see the
-/// [module](self) documentation).
+/// A memory in another process, driven over the engine protocol
+/// ([`protocol`](crate::harness::protocol)). The process starts when the engine is first
+/// needed and is kept from case to case; every wait has the case's deadline; whatever goes
+/// wrong becomes an [`EngineFailure`] (the case is not comparable) and the next case starts a
+/// fresh process.
 pub struct ExternalEngine {
     name: &'static str,
     program: String,

@@ -70,12 +70,7 @@ pub fn external_by_name(name: &str) -> Result<Box<dyn Engine>, String> {
         return Ok(Box::new(ExternalEngine::from_command(short, command)?));
     }
     if let Some(inner) = name.strip_prefix("isolated:") {
-        if !ENGINE_NAMES.contains(&inner) {
-            return Err(format!(
-                "`{name}`: only a built-in engine can be isolated (one of {})",
-                ENGINE_NAMES.join(", ")
-            ));
-        }
+        check_external_name(name)?;
         return Ok(Box::new(ExternalEngine::isolated(inner)?));
     }
     Err(format!("unknown engine `{name}`"))
@@ -85,6 +80,14 @@ pub fn external_by_name(name: &str) -> Result<Box<dyn Engine>, String> {
 /// well-formed `ext:` and `isolated:` names).
 pub fn is_engine_name(name: &str) -> bool {
     ENGINE_NAMES.contains(&name) || name == "spec" || check_external_name(name).is_ok()
+}
+
+/// Whether `conformance serve` can host the engine `inner` in a child process: a built-in
+/// engine, or a parameterised one (`KIND:ARGUMENT`, e.g. a C library `c:PATH`) that the
+/// child builds by name (it reports a name it does not know when it starts).
+fn isolatable(inner: &str) -> bool {
+    ENGINE_NAMES.contains(&inner)
+        || (inner.contains(':') && !inner.starts_with("isolated:") && !inner.starts_with("ext:"))
 }
 
 /// Checks an `ext:`/`isolated:` name without starting anything.
@@ -97,11 +100,12 @@ fn check_external_name(name: &str) -> Result<(), String> {
             )),
         }
     } else if let Some(inner) = name.strip_prefix("isolated:") {
-        if ENGINE_NAMES.contains(&inner) {
+        if isolatable(inner) {
             Ok(())
         } else {
             Err(format!(
-                "`{name}`: only a built-in engine can be isolated (one of {})",
+                "`{name}`: only an engine `conformance serve` builds can be isolated (one of {}, \
+                 or a parameterised one such as `c:PATH`)",
                 ENGINE_NAMES.join(", ")
             ))
         }

@@ -88,3 +88,34 @@ fn a_driver_that_skips_the_zero_fill_is_caught_at_its_op() {
         "{text}"
     );
 }
+
+#[test]
+fn exported_vectors_replay_through_the_specs_alone() {
+    if !available() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("evm-memory-vectors-{}", std::process::id()));
+    let summary = evm_memory::harness::export::export_vectors(&dir, None, 30, 0x5EED)
+        .expect("the engines agree");
+    assert!(summary.engines.contains(&"spec"), "{:?}", summary.engines);
+    assert_eq!(summary.files.len(), 3, "{:?}", summary.files);
+    let python = std::env::var("EVM_MEMORY_SPEC_PYTHON").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/target/spec-venv/bin/python").to_string()
+    });
+    let out = std::process::Command::new(python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/python/replay_vectors.py"
+        ))
+        .arg(&dir)
+        .output()
+        .expect("the replayer runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("every vector passed"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -11,6 +11,9 @@
 //! cargo run --release --features harness --bin conformance -- statetest ../shared/ethereum-tests
 //! cargo run --release --features harness --bin conformance -- fuzz-rate      # writes reports/fuzz.md
 //! cargo run --release --features harness --bin conformance -- show diff_ops corpus/diff_ops/<file>
+//! cargo run --release --features harness --bin conformance -- --engines "ours,model,ext:mine=./mine"
+//! cargo run --release --features harness --bin conformance -- serve ours   # the engine protocol
+//! cargo run --release --features harness --bin conformance -- export-vectors /tmp/vectors
 //! ```
 //!
 //! Exit codes: 0 when every engine agreed (and, with `--check`, the committed report is up to
@@ -53,7 +56,9 @@ use evm_memory::harness::Mode;
     about = "Seeded conformance campaign: our memory vs revm's SharedMemory vs the reference model",
     after_help = "Environment: EVM_MEMORY_ENGINES chooses the engines of the campaign \
                   (e.g. `ours,model` or `-revm`; all of ours, ours-plain, revm, model by \
-                  default); EVM_MEMORY_ORACLE=full compares everything after every op.",
+                  default; `spec`, `ext:NAME=COMMAND` and `isolated:NAME` add engines in \
+                  other processes, see docs/engine-protocol.md; --engines overrides it); \
+                  EVM_MEMORY_EXT_TIMEOUT is their per-case time limit in seconds; EVM_MEMORY_ORACLE=full compares everything after every op.",
     args_conflicts_with_subcommands = true
 )]
 struct Cli {

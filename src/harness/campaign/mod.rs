@@ -224,7 +224,11 @@ impl Run<'_> {
     ) -> u64 {
         let result = panic::catch_unwind(AssertUnwindSafe(|| self.oracle.run(case)));
         match result {
-            Ok(Ok(stats)) => {
+            Ok(Ok(mut stats)) => {
+                // An engine's failure names the engine and the op; the case is named here.
+                for detail in &mut stats.failure_details {
+                    *detail = format!("{source}: {detail}");
+                }
                 let spec_ops = if self.spec && !stats.declined.keys().any(|(e, _)| *e == "spec") {
                     stats.ops
                 } else {

@@ -11,8 +11,9 @@
 //!
 //! Engines in another process ([`ExternalEngine`], over the engine protocol) are named in the
 //! same lists: `ext:NAME=COMMAND` runs `COMMAND` (split at whitespace, no quoting, no comma)
-//! as the engine `NAME`; `isolated:NAME` runs the built-in engine `NAME` in a child process
-//! (`conformance serve NAME`); `spec` is the execution specs ([`ExternalEngine::spec`]). They
+//! as the engine `NAME`; `isolated:NAME` runs the engine `NAME` (a built-in one, or a parameterised one such as
+//! `c:PATH`) in a child process (`conformance serve NAME`, [`ExternalEngine::isolated`]): what
+//! crashes or hangs there is that engine's failure, not the harness's; `spec` is the execution specs ([`ExternalEngine::spec`]). They
 //! are never part of the default set.
 
 mod external;

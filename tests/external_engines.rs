@@ -15,11 +15,14 @@ use evm_memory::harness::{scenarios, ModelEngine, Oracle, OursEngine, RevmEngine
 const CONFORMANCE: &str = env!("CARGO_BIN_EXE_conformance");
 
 fn served(name: &'static str, engine: &str) -> ExternalEngine {
+    // A debug build on a loaded machine can take seconds over a 16 MiB scenario: a time limit
+    // well past that, so that only a real failure fails the test.
     ExternalEngine::new(
         name,
         CONFORMANCE,
         &["serve".to_string(), engine.to_string()],
     )
+    .with_timeout(Duration::from_secs(300))
 }
 
 /// A shell script in a fresh temporary directory, made executable.

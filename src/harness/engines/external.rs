@@ -286,7 +286,7 @@ impl ExternalEngine {
     /// When no `conformance` binary is found ([`CONFORMANCE_BIN_ENV`]).
     pub fn isolated(name: &str) -> Result<Self, String> {
         let bin = conformance_bin()?;
-        let full: &'static str = Box::leak(format!("isolated:{name}").into_boxed_str());
+        let full = super::intern(&format!("isolated:{name}"));
         Ok(Self::new(
             full,
             &bin.to_string_lossy(),

@@ -13,6 +13,9 @@
 //! cargo run --release --features harness --bin conformance -- show diff_ops corpus/diff_ops/<file>
 //! cargo run --release --features harness --bin conformance -- fuzz-dicts    # fuzz/dicts/*.dict
 //! cargo run --release --features harness --bin conformance -- fuzz-cores diff_ops --seconds 3600
+//! cargo run --release --features harness --bin conformance -- --engines "ours,model,ext:mine=./mine"
+//! cargo run --release --features harness --bin conformance -- serve ours   # the engine protocol
+//! cargo run --release --features harness --bin conformance -- export-vectors /tmp/vectors
 //! ```
 //!
 //! Exit codes: 0 when every engine agreed (and, with `--check`, the committed report is up to
@@ -27,7 +30,7 @@ use std::time::{Duration, SystemTime};
 use clap::{Args, Parser, Subcommand};
 use evm_memory::harness::campaign::{
     compare_reports, Budget, Campaign, CampaignConfig, DEFAULT_MAX_INPUT_LEN, DEFAULT_MAX_REPORTED,
-    DEFAULT_SEQUENCES,
+    DEFAULT_SEQUENCES, DEFAULT_SPEC_SEQUENCES,
 };
 use evm_memory::harness::cargo_fuzz::{
     cmin_commands, cores_commands, fuzz_build_command, fuzz_rate_markdown, fuzz_run_command,
@@ -39,7 +42,9 @@ use evm_memory::harness::corpus::{
     REGRESSIONS_DIR,
 };
 use evm_memory::harness::dicts::write_dictionaries;
-use evm_memory::harness::engines::{build_engine, isolate, selected_engine_names};
+use evm_memory::harness::engines::{
+    build_engine, engine_by_name, isolate, parse_engine_selection, selected_engine_names,
+};
 use evm_memory::harness::fuzz_profile::{
     built_target, perf_record_command, perf_report_command, profile_shares,
 };
@@ -56,7 +61,9 @@ use evm_memory::harness::Mode;
     about = "Seeded conformance campaign: our memory vs revm's SharedMemory vs the reference model",
     after_help = "Environment: EVM_MEMORY_ENGINES chooses the engines of the campaign \
                   (e.g. `ours,model` or `-revm`; all of ours, ours-plain, revm, model by \
-                  default); EVM_MEMORY_ORACLE=full compares everything after every op.",
+                  default; `spec`, `ext:NAME=COMMAND` and `isolated:NAME` add engines in \
+                  other processes, see docs/engine-protocol.md; --engines overrides it); \
+                  EVM_MEMORY_EXT_TIMEOUT is their per-case time limit in seconds; EVM_MEMORY_ORACLE=full compares everything after every op.",
     args_conflicts_with_subcommands = true
 )]
 struct Cli {
@@ -107,6 +114,18 @@ struct RunArgs {
     /// could change (the default; also EVM_MEMORY_ORACLE=full). Slower; the same report.
     #[arg(long)]
     full_compare: bool,
+    /// The engines to compare, as EVM_MEMORY_ENGINES spells them (overrides it): e.g.
+    /// `ours,revm,model,ext:mine=./my-engine` or `-revm`; external engines speak the engine
+    /// protocol (docs/engine-protocol.md).
+    #[arg(long)]
+    engines: Option<String>,
+    /// Random sequences of the spec phase (the execution specs beside the other engines; it
+    /// also replays the corpus, the scenarios and the vectors).
+    #[arg(long, default_value_t = DEFAULT_SPEC_SEQUENCES)]
+    spec_sequences: u64,
+    /// Skip the spec phase.
+    #[arg(long)]
+    no_spec: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -244,6 +263,32 @@ enum Cmd {
     /// Run state-test files (e.g. an export-statetests set) through client commands that print
     /// EIP-3155 traces and compare every step with MemoryEvm's; writes reports/clients.{json,md}.
     Clients(ClientsArgs),
+    /// Host an engine over the engine protocol on standard input and output (see
+    /// docs/engine-protocol.md): what `ext:NAME=conformance serve ENGINE` and
+    /// `isolated:ENGINE` run.
+    Serve {
+        /// The engine: ours, ours-plain, revm, model (or any name EVM_MEMORY_ENGINES takes).
+        engine: String,
+    },
+    /// Export the corpus's op sequences, the scenarios, the vectors and N random sequences as
+    /// JSON files with the observation expected after every op (agreed by every engine, the
+    /// execution specs included when available): docs/vectors-schema.md.
+    ExportVectors {
+        /// Where the files go (created if missing).
+        dir: PathBuf,
+        /// Random sequences to export.
+        #[arg(long, default_value_t = 1000)]
+        random: u64,
+        /// Seed of the random sequences (decimal or 0x-hex).
+        #[arg(long, value_parser = parse_seed, default_value = "0x5EED")]
+        seed: u64,
+        /// The corpus whose op sequences are exported.
+        #[arg(long, default_value = "corpus")]
+        corpus_dir: PathBuf,
+        /// Export no corpus.
+        #[arg(long)]
+        no_corpus: bool,
+    },
     /// Write every named scenario to <corpus-dir>/<target>/<name>.
     WriteCorpus {
         /// The corpus root.
@@ -492,6 +537,19 @@ fn main() -> ExitCode {
                 true
             })
         }
+        Some(Cmd::Serve { engine }) => serve(&engine),
+        Some(Cmd::ExportVectors {
+            dir,
+            random,
+            seed,
+            corpus_dir,
+            no_corpus,
+        }) => export_vectors(
+            &dir,
+            (!no_corpus).then_some(corpus_dir.as_path()),
+            random,
+            seed,
+        ),
         Some(Cmd::WriteCorpus {
             corpus_dir,
             dry_run,
@@ -515,6 +573,37 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `conformance serve ENGINE`: hosts the engine over the protocol until standard input ends.
+fn serve(name: &str) -> Result<bool, String> {
+    let mut engine = engine_by_name(name).ok_or_else(|| format!("unknown engine `{name}`"))?;
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    evm_memory::harness::serve::serve(
+        engine.as_mut(),
+        stdin.lock(),
+        std::io::BufWriter::new(stdout.lock()),
+    )?;
+    Ok(true)
+}
+
+/// `conformance export-vectors DIR`.
+fn export_vectors(
+    dir: &Path,
+    corpus_dir: Option<&Path>,
+    random: u64,
+    seed: u64,
+) -> Result<bool, String> {
+    let summary = evm_memory::harness::export::export_vectors(dir, corpus_dir, random, seed)?;
+    for (path, n) in &summary.files {
+        println!("wrote {} ({n} cases)", path.display());
+    }
+    for s in &summary.skipped {
+        println!("left out: {s}");
+    }
+    println!("agreed by: {}", summary.engines.join(", "));
+    Ok(true)
 }
 
 /// The campaign; `Ok(false)` on divergences or a stale committed report.
@@ -547,8 +636,14 @@ fn run(args: &RunArgs) -> Result<bool, String> {
         } else {
             Mode::from_env()
         },
-        engines: selected_engine_names()?,
+        engines: match &args.engines {
+            Some(selection) => {
+                parse_engine_selection(selection).map_err(|e| format!("--engines: {e}"))?
+            }
+            None => selected_engine_names()?,
+        },
         isolate_libraries: true,
+        spec_sequences: (!args.no_spec).then_some(args.spec_sequences),
     };
     let report = Campaign::new(config).run().map_err(|e| e.to_string())?;
 
@@ -559,6 +654,9 @@ fn run(args: &RunArgs) -> Result<bool, String> {
     };
     let written = write_report(&report, &out_dir)?;
     println!("{}", summary(&report));
+    if report.spec.status.starts_with("skipped") {
+        println!("spec phase {}", report.spec.status);
+    }
 
     let mut ok = report.passed();
     if !ok {

@@ -60,6 +60,30 @@ pub trait Engine {
     fn reach(&self) -> Reach {
         Reach::default()
     }
+    /// Why the engine could not run the case it began, once it could not (an engine in another
+    /// process that did not start, exited, ran out of time or replied nonsense): the oracle
+    /// then ends the case *not comparable* for that engine, counted by reason, and blames no
+    /// engine. `None` (the default): the engine has not failed.
+    fn failure(&self) -> Option<EngineFailure> {
+        None
+    }
+    /// The bytes `range` of open frame `frame`, clipped to it (`None` for a frame that is not
+    /// open): what the oracle's fast mode compares. The default lends [`frame`](Self::frame)'s
+    /// bytes; an engine for which a whole frame is costly to show (another process) overrides
+    /// it.
+    fn frame_range(&self, frame: usize, range: Range<usize>) -> Option<FrameBytes<'_>> {
+        self.frame(frame).map(|bytes| bytes.clipped(range))
+    }
+}
+
+/// Why an engine could not run a case ([`Engine::failure`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EngineFailure {
+    /// The kind of failure, a short fixed text the report counts by: `did not start`,
+    /// `exited`, `timed out`, `malformed reply`, `protocol version`, `engine error`.
+    pub reason: &'static str,
+    /// What happened, in full: the engine, the op and what it did or said.
+    pub detail: String,
 }
 
 /// A frame's bytes as an engine lends them: a plain slice, or one borrowed from a `RefCell`
@@ -69,6 +93,17 @@ pub enum FrameBytes<'a> {
     Slice(&'a [u8]),
     /// A slice of a buffer behind a `RefCell`.
     Cell(Ref<'a, [u8]>),
+}
+
+impl<'a> FrameBytes<'a> {
+    /// The part of these bytes inside `range` (clipped).
+    pub fn clipped(self, range: Range<usize>) -> FrameBytes<'a> {
+        let within = clip(range, self.len());
+        match self {
+            Self::Slice(bytes) => Self::Slice(&bytes[within]),
+            Self::Cell(bytes) => Self::Cell(Ref::map(bytes, |b| &b[within])),
+        }
+    }
 }
 
 impl Deref for FrameBytes<'_> {

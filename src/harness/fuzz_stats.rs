@@ -46,6 +46,11 @@ pub struct FuzzStats {
     pub max_frame: usize,
     /// Inputs that ended without a verdict ([`RunStats::not_comparable`]).
     pub not_comparable: u64,
+    /// Of those, the ones an engine failed (another process that did not start, exited,
+    /// timed out or replied nonsense), by `engine: reason`.
+    pub engine_failures: Vec<(String, u64)>,
+    /// When the first input was recorded (for the rates at exit).
+    pub started: Option<std::time::Instant>,
 }
 
 impl FuzzStats {
@@ -75,6 +80,13 @@ impl FuzzStats {
         self.depth(stats.max_depth);
         self.max_frame = self.max_frame.max(stats.max_frame_size);
         self.not_comparable += stats.not_comparable;
+        for ((engine, reason), &n) in &stats.engine_failures {
+            let key = format!("{engine}: {reason}");
+            match self.engine_failures.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, c)) => *c += n,
+                None => self.engine_failures.push((key, n)),
+            }
+        }
     }
 
     /// Adds one `diff_evm` program's run.
@@ -142,6 +154,20 @@ pub fn render(s: &FuzzStats) -> String {
         .map(|(label, n)| format!("{label} {}", thousands(*n)))
         .collect();
     let _ = writeln!(out, "  outcomes: {}", outcomes.join(", "));
+    for (what, n) in &s.engine_failures {
+        let _ = writeln!(out, "  engine failed ({what}): {} inputs", thousands(*n));
+    }
+    if let Some(started) = s.started {
+        let secs = started.elapsed().as_secs_f64();
+        if secs > 0.0 {
+            let _ = writeln!(
+                out,
+                "  work: {} inputs/s (exec/s), {} {unit} compared/s over {secs:.1} s",
+                thousands((s.inputs as f64 / secs) as u64),
+                thousands((s.ops as f64 / secs) as u64),
+            );
+        }
+    }
     out
 }
 
@@ -156,6 +182,7 @@ fn with_stats(target: &'static str, f: impl FnOnce(&mut FuzzStats)) {
     let mut guard = STATS.lock().unwrap_or_else(|e| e.into_inner());
     let stats = guard.get_or_insert_with(|| FuzzStats {
         target,
+        started: Some(std::time::Instant::now()),
         ..FuzzStats::default()
     });
     f(stats);
@@ -234,5 +261,8 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("outcomes: Ok 4, CallDepth 2"), "{text}");
+        s.started = Some(std::time::Instant::now() - std::time::Duration::from_secs(2));
+        let text = render(&s);
+        assert!(text.contains("ops compared/s over"), "{text}");
     }
 }

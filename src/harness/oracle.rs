@@ -23,7 +23,7 @@ use std::ops::Range;
 
 use super::budget::{credible_out_of_memory, guarded, requested_growth, Quote, CASE_MEMORY_BUDGET};
 use super::case::{Case, Op, OpKind, LARGE_FRAME};
-use super::engine::{clip, observe_all, Engine, Reach};
+use super::engine::{observe_all, Engine, FrameBytes, Reach};
 use super::engines::{all_engines, selected_engines_or_exit};
 use super::evm::trace::{BYTES_PER_STEP, DIGEST_EVERY};
 use super::observation::{Observation, Outcome};
@@ -107,7 +107,18 @@ pub struct RunStats {
     /// Cases an engine declined ([`Engine::declines`]) and was left out of, by engine name
     /// and reason.
     pub declined: BTreeMap<(&'static str, &'static str), u64>,
+    /// Cases that were not comparable because an engine failed ([`Engine::failure`]: an
+    /// engine in another process that did not start, exited, timed out or replied nonsense),
+    /// by engine name and reason; each is also counted in
+    /// [`not_comparable`](Self::not_comparable).
+    pub engine_failures: BTreeMap<(&'static str, &'static str), u64>,
+    /// The first few engine failures in full (at most [`MAX_FAILURE_DETAILS`]), each naming
+    /// the engine, the op and what went wrong.
+    pub failure_details: Vec<String>,
 }
+
+/// Engine failures kept in full in [`RunStats::failure_details`].
+pub const MAX_FAILURE_DETAILS: usize = 10;
 
 impl RunStats {
     /// Adds another run's statistics to these.
@@ -130,6 +141,14 @@ impl RunStats {
         self.not_comparable += other.not_comparable;
         for (k, v) in &other.declined {
             *self.declined.entry(*k).or_default() += v;
+        }
+        for (k, v) in &other.engine_failures {
+            *self.engine_failures.entry(*k).or_default() += v;
+        }
+        for d in &other.failure_details {
+            if self.failure_details.len() < MAX_FAILURE_DETAILS {
+                self.failure_details.push(d.clone());
+            }
         }
     }
 
@@ -554,6 +573,11 @@ impl Oracle {
                 }
                 engine.step(case, op, obs);
             }
+            // An external engine that failed (died, hung, answered garbage) makes the case not
+            // comparable before anything it showed is looked at.
+            if self.engine_failed(&mut stats) {
+                break;
+            }
             // Answers that contradict the rules whatever the other engines say.
             let mut breaches = Vec::new();
             let mut out_of_memory = false;
@@ -601,6 +625,10 @@ impl Oracle {
             let agree = breaches.is_empty() && self.agree_fast(op, whole);
             if whole {
                 since_whole = 0;
+            }
+            // An engine that failed while showing its frames is not comparable, not wrong.
+            if !agree && self.engine_failed(&mut stats) {
+                break;
             }
             if !agree {
                 let memory_window = if mode == Mode::Full && breaches.is_empty() {
@@ -724,6 +752,28 @@ impl Oracle {
         Some(start)
     }
 
+    /// Whether an engine has failed ([`Engine::failure`]): if so, the case is not comparable,
+    /// counted in `stats` by engine and reason with the failure in full.
+    fn engine_failed(&self, stats: &mut RunStats) -> bool {
+        let mut failed = false;
+        for engine in &self.engines {
+            if let Some(failure) = engine.failure() {
+                failed = true;
+                *stats
+                    .engine_failures
+                    .entry((engine.name(), failure.reason))
+                    .or_default() += 1;
+                if stats.failure_details.len() < MAX_FAILURE_DETAILS {
+                    stats.failure_details.push(failure.detail);
+                }
+            }
+        }
+        if failed {
+            stats.not_comparable = 1;
+        }
+        failed
+    }
+
     /// The fast mode's comparison after an op: what the engines' steps show, then (without
     /// copying memory) every frame's size and bytes when `whole`, else the bytes the op could
     /// have changed.
@@ -764,20 +814,23 @@ impl Oracle {
 /// Whether every engine shows the bytes of the first in open frame `frame` (within `range`,
 /// clipped to the frame, when given): compared in place, without copying them.
 fn same_bytes(engines: &[Box<dyn Engine>], frame: usize, range: Option<&Range<usize>>) -> bool {
-    let within = |bytes: &[u8]| -> Range<usize> {
+    fn bytes<'a>(
+        e: &'a dyn Engine,
+        frame: usize,
+        range: Option<&Range<usize>>,
+    ) -> Option<FrameBytes<'a>> {
         match range {
-            Some(r) => clip(r.clone(), bytes.len()),
-            None => 0..bytes.len(),
+            Some(r) => e.frame_range(frame, r.clone()),
+            None => e.frame(frame),
         }
+    }
+    let bytes = |e| bytes(e, frame, range);
+    let Some(first) = bytes(engines[0].as_ref()) else {
+        return engines[1..].iter().all(|e| bytes(e.as_ref()).is_none());
     };
-    let Some(first) = engines[0].frame(frame) else {
-        return engines[1..].iter().all(|e| e.frame(frame).is_none());
-    };
-    let a = &first[within(&first)];
-    engines[1..].iter().all(|e| {
-        e.frame(frame)
-            .is_some_and(|other| *a == other[within(&other)])
-    })
+    engines[1..]
+        .iter()
+        .all(|e| bytes(e.as_ref()).is_some_and(|other| *first == *other))
 }
 
 /// Op kinds and outcomes of a run, counted in arrays (cheaper per op than the maps of

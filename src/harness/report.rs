@@ -316,6 +316,7 @@ pub fn markdown(r: &CampaignReport) -> String {
         thousands(t.max_expansion_gas)
     );
 
+    spec_section(&mut s, r);
     let _ = writeln!(s, "## Divergences\n");
     if r.divergences.count == 0 {
         let _ = writeln!(s, "None.");
@@ -692,10 +693,95 @@ pub fn summary(r: &CampaignReport) -> String {
     if t.not_comparable > 0 {
         let _ = writeln!(
             s,
-            "  not comparable {} sequences (an engine could not allocate; no verdict)",
+            "  not comparable {} sequences (an engine could not allocate or failed; no verdict)",
             thousands(t.not_comparable)
         );
     }
+    for (what, n) in &t.engine_failures.0 {
+        let _ = writeln!(
+            s,
+            "  engine failed {what}: {} sequences not comparable (restarted)",
+            thousands(*n)
+        );
+    }
+    for detail in &t.engine_failure_details {
+        let _ = writeln!(s, "    {}", detail.replace('\n', "\n      "));
+    }
+    for (what, n) in &t.declined.0 {
+        let _ = writeln!(s, "  declined     {what}: {} sequences", thousands(*n));
+    }
+    if r.spec.status == "ran" {
+        let p = &r.spec.stats;
+        let _ = writeln!(
+            s,
+            "  spec phase   {} ({}): {} sequences, {} ops compared ({} with spec) in {:.1} s, {} declined, {} not comparable",
+            r.spec.engines.join(", "),
+            r.spec.engine_version,
+            thousands(p.sequences),
+            thousands(p.ops),
+            thousands(r.spec.spec_ops),
+            r.timing.spec_duration_secs,
+            thousands(p.declined.total()),
+            thousands(p.not_comparable)
+        );
+        for (what, n) in &p.declined.0 {
+            let _ = writeln!(s, "    declined   {what}: {}", thousands(*n));
+        }
+        for (what, n) in &p.engine_failures.0 {
+            let _ = writeln!(s, "    failed     {what}: {}", thousands(*n));
+        }
+    }
     let _ = write!(s, "  divergences  {}", r.divergences.count);
     s
+}
+
+/// The spec phase's section of the Markdown report.
+fn spec_section(s: &mut String, r: &CampaignReport) {
+    let _ = writeln!(s, "## The execution specs\n");
+    if r.spec.status != "ran" {
+        let _ = writeln!(s, "Spec phase: {}.\n", r.spec.status);
+        return;
+    }
+    let p = &r.spec.stats;
+    let _ = writeln!(
+        s,
+        "Engines {} compared op by op, `spec` being the Ethereum execution specs \
+         ({}) driven by `python/spec_engine.py` over the engine protocol.\n",
+        r.spec.engines.join(", "),
+        r.spec.engine_version
+    );
+    let _ = writeln!(s, "| | |\n|---|---|");
+    for (k, v) in &r.spec.cases.0 {
+        let _ = writeln!(s, "| {k} cases | {} |", thousands(*v));
+    }
+    let _ = writeln!(s, "| ops compared | {} |", thousands(p.ops));
+    let _ = writeln!(
+        s,
+        "| ops compared with `spec` taking part | {} |",
+        thousands(r.spec.spec_ops)
+    );
+    let _ = writeln!(s, "| max call depth | {} |", p.max_depth);
+    let _ = writeln!(s, "| max frame size | {} |", bytes(p.max_frame_size));
+    let _ = writeln!(
+        s,
+        "| not comparable | {} (an engine failed or could not allocate) |",
+        thousands(p.not_comparable)
+    );
+    for (what, n) in &p.engine_failures.0 {
+        let _ = writeln!(s, "| failed: {what} | {} |", thousands(*n));
+    }
+    let _ = writeln!(
+        s,
+        "| declined (all reasons) | {} |",
+        thousands(p.declined.total())
+    );
+    for (what, n) in &p.declined.0 {
+        let _ = writeln!(s, "| declined: {what} | {} |", thousands(*n));
+    }
+    let _ = writeln!(
+        s,
+        "\nA declined case is one the engine cannot express (the spec has mainnet's pricing \
+         only, no memory limit below 4 GiB, no allocation to size); the other engines compared \
+         it without that engine.\n"
+    );
 }

@@ -43,6 +43,7 @@ use super::reproducer::rust_reproducer;
 pub mod compare;
 pub mod random;
 pub mod results;
+pub mod spec_phase;
 pub mod sweep;
 
 pub use compare::{compare_reports, TIMING_KEYS};
@@ -50,6 +51,9 @@ pub use random::{random_input, SplitMix64};
 pub use results::{
     CampaignReport, CorpusReport, Counts, Divergences, ExpansionBucket, ExpansionBuckets, Failure,
     PhaseStats, Phases, PlotData, RandomReport, ReachStats, Timing, OUTCOMES,
+};
+pub use spec_phase::{
+    spec_available, spec_engines, SpecReport, DEFAULT_SPEC_SEQUENCES, ENABLE_SPEC,
 };
 pub use sweep::{
     check_cost_classes, cost_sweep, mainnet_cost, sweep_words, CostClasses, Sweep, SweepReport,
@@ -114,6 +118,10 @@ pub struct CampaignConfig {
     /// is a finding and the campaign goes on. Only the `conformance` command can serve as the
     /// child (it sets this); elsewhere a crash takes the process down.
     pub isolate_libraries: bool,
+    /// Random sequences of the spec phase ([`spec_phase`]), which also replays the corpus,
+    /// the scenarios and the vectors through the execution specs; `None` (the default): no
+    /// spec phase. The `conformance` command runs it with [`DEFAULT_SPEC_SEQUENCES`].
+    pub spec_sequences: Option<u64>,
 }
 
 impl Default for CampaignConfig {
@@ -130,6 +138,7 @@ impl Default for CampaignConfig {
             mode: Mode::from_env(),
             engines: ENGINE_NAMES.to_vec(),
             isolate_libraries: false,
+            spec_sequences: None,
         }
     }
 }
@@ -193,6 +202,8 @@ fn hex(bytes: &[u8]) -> String {
 
 struct Run<'a> {
     campaign: &'a Campaign,
+    /// `true` while the spec phase runs (its oracle holds the spec engine).
+    spec: bool,
     oracle: Oracle,
     evm_oracle: EvmOracle,
     buckets: ExpansionBuckets,
@@ -209,7 +220,8 @@ impl Run<'_> {
         }
     }
 
-    /// Runs one differential case, recording its statistics or its failure.
+    /// Runs one differential case, recording its statistics or its failure; returns the ops
+    /// the `spec` engine took part in comparing (0 when it is not in the oracle or declined).
     fn diff(
         &mut self,
         acc: &mut Accumulator,
@@ -217,7 +229,7 @@ impl Run<'_> {
         source: &str,
         target: &str,
         input: &[u8],
-    ) {
+    ) -> u64 {
         let result = panic::catch_unwind(AssertUnwindSafe(|| self.oracle.run(case)));
         // An isolated engine that crashed on the case: a finding about that engine, with the
         // case (it was left out of the comparison, which went on without it).
@@ -235,7 +247,19 @@ impl Run<'_> {
             });
         }
         match result {
-            Ok(Ok(stats)) => acc.add(stats, &mut self.buckets),
+            Ok(Ok(mut stats)) => {
+                // An engine's failure names the engine and the op; the case is named here.
+                for detail in &mut stats.failure_details {
+                    *detail = format!("{source}: {detail}");
+                }
+                let spec_ops = if self.spec && !stats.declined.keys().any(|(e, _)| *e == "spec") {
+                    stats.ops
+                } else {
+                    0
+                };
+                acc.add(stats, &mut self.buckets);
+                return spec_ops;
+            }
             Ok(Err(divergence)) => {
                 acc.sequences += 1;
                 self.fail(Failure {
@@ -249,8 +273,12 @@ impl Run<'_> {
             Err(payload) => {
                 acc.sequences += 1;
                 // An engine may be left mid-case: start over with fresh ones.
-                self.oracle =
-                    Oracle::new((self.campaign.engines)()).with_mode(self.campaign.config.mode);
+                let engines = if self.spec {
+                    spec_engines()
+                } else {
+                    (self.campaign.engines)()
+                };
+                self.oracle = Oracle::new(engines).with_mode(self.campaign.config.mode);
                 let text = format!(
                     "PANIC: {}\n\nreproducer (paste into a test file):\n\n{}",
                     panic_text(payload.as_ref()),
@@ -265,6 +293,7 @@ impl Run<'_> {
                 });
             }
         }
+        0
     }
 
     /// Runs one program through stock revm and `MemoryEvm`, recording its statistics or its
@@ -394,6 +423,7 @@ impl Campaign {
         let engine_names = oracle.engine_names();
         let mut run = Run {
             campaign: self,
+            spec: false,
             oracle,
             evm_oracle: EvmOracle::new(),
             buckets: ExpansionBuckets::default(),
@@ -595,12 +625,29 @@ impl Campaign {
             size_classes,
         };
 
+        // Phase 4: the execution specs.
+        let spec_start = Instant::now();
+        let spec = match config.spec_sequences {
+            None => SpecReport {
+                status: "not requested".to_string(),
+                ..SpecReport::default()
+            },
+            Some(n) => self.spec_phase(&mut run, &files, n)?,
+        };
+        let spec_secs = spec_start.elapsed().as_secs_f64();
+
         let secs = elapsed.as_secs_f64();
         let per_sec = |n: u64| if secs > 0.0 { n as f64 / secs } else { 0.0 };
         let timing = Timing {
             duration_secs: secs,
             sequences_per_sec: per_sec(corpus.total_files + random.sequences),
             ops_per_sec: per_sec(stats.total.ops),
+            spec_duration_secs: spec_secs,
+            spec_ops_per_sec: if spec_secs > 0.0 {
+                spec.stats.ops as f64 / spec_secs
+            } else {
+                0.0
+            },
         };
         let budget = match config.budget {
             Budget::Sequences(n) => Counts(vec![("sequences".to_string(), n)]),
@@ -617,12 +664,93 @@ impl Campaign {
             stats,
             evm,
             sweep,
+            spec,
             divergences: run.failures,
             timing,
             plot: PlotData {
                 sweeps,
                 expansions: run.buckets,
             },
+        })
+    }
+}
+
+impl Campaign {
+    /// The spec phase: the corpus's op sequences, the scenarios, the vectors and `n` random
+    /// sequences through [`spec_engines`]; skipped (saying why) when the spec engine is not
+    /// available.
+    fn spec_phase(
+        &self,
+        run: &mut Run<'_>,
+        files: &[CorpusFile],
+        n: u64,
+    ) -> Result<SpecReport, CorpusError> {
+        let config = &self.config;
+        let version = match spec_available() {
+            Ok(v) => v,
+            Err(why) => {
+                return Ok(SpecReport {
+                    status: format!("skipped: {why}"),
+                    ..SpecReport::default()
+                })
+            }
+        };
+        let spec_oracle = Oracle::new(spec_engines()).with_mode(config.mode);
+        let engines = spec_oracle.engine_names();
+        let main = std::mem::replace(&mut run.oracle, spec_oracle);
+        run.spec = true;
+        let mut acc = Accumulator::default();
+        let mut counts = Vec::new();
+        let mut spec_ops = 0;
+        let before = acc.sequences;
+        for file in files {
+            if let Some(Replay::Diff(profile)) = replay_for(&file.target) {
+                let data = fs::read(&file.path).map_err(|e| unreadable(&file.path, e))?;
+                let case = match profile {
+                    Profile::Full => decode(&data),
+                    Profile::Small => decode_small(&data),
+                };
+                let source = format!("spec phase: corpus/{}", file.relative);
+                spec_ops += run.diff(&mut acc, &case, &source, &file.target, &data);
+            }
+        }
+        counts.push(("corpus".to_string(), acc.sequences - before));
+        let before = acc.sequences;
+        for s in super::scenarios::all() {
+            let source = format!("spec phase: scenario {}", s.name);
+            spec_ops += run.diff(&mut acc, &s.case, &source, s.target, &[]);
+        }
+        counts.push(("scenarios".to_string(), acc.sequences - before));
+        let before = acc.sequences;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+        if let Ok(vectors) = super::vectors::load_dir(&dir) {
+            for v in &vectors {
+                let source = format!("spec phase: vector {}", v.name);
+                spec_ops += run.diff(&mut acc, &v.case, &source, "vectors", &[]);
+            }
+        }
+        counts.push(("vectors".to_string(), acc.sequences - before));
+        let before = acc.sequences;
+        let mut input = Vec::with_capacity(config.max_input_len);
+        for index in 0..n {
+            let profile = random_input(config.seed, index, config.max_input_len, &mut input);
+            let (case, target) = match profile {
+                Profile::Full => (decode(&input), "diff_ops"),
+                Profile::Small => (decode_small(&input), "diff_small"),
+            };
+            let source = format!("spec phase: random #{index} (seed {:#x})", config.seed);
+            spec_ops += run.diff(&mut acc, &case, &source, target, &input);
+        }
+        counts.push(("random".to_string(), acc.sequences - before));
+        run.oracle = main;
+        run.spec = false;
+        Ok(SpecReport {
+            status: "ran".to_string(),
+            engine_version: version,
+            engines,
+            cases: Counts(counts),
+            spec_ops,
+            stats: acc.phase(),
         })
     }
 }

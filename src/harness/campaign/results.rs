@@ -85,6 +85,15 @@ pub struct PhaseStats {
     /// Sequences that ended without a verdict because an engine could not allocate
     /// ([`RunStats::not_comparable`]): counted, not divergences.
     pub not_comparable: u64,
+    /// Sequences not comparable because an engine failed (an engine in another process that
+    /// did not start, exited, timed out or replied nonsense), by `engine: reason`; each is
+    /// also in `not_comparable` (the engine was restarted for the next sequence).
+    pub engine_failures: Counts,
+    /// The first few engine failures in full: the engine, the op and what went wrong.
+    pub engine_failure_details: Vec<String>,
+    /// Sequences an engine declined (it cannot express what the case asks), by
+    /// `engine: reason`: that engine was left out of them, the others compared.
+    pub declined: Counts,
     /// Paths that are hard to reach, and how often they were.
     pub reach: ReachStats,
 }
@@ -149,6 +158,21 @@ impl PhaseStats {
             max_expansion_gas: max_gas,
             repriced: stats.repriced,
             not_comparable: stats.not_comparable,
+            engine_failures: Counts(
+                stats
+                    .engine_failures
+                    .iter()
+                    .map(|((e, r), n)| (format!("{e}: {r}"), *n))
+                    .collect(),
+            ),
+            engine_failure_details: stats.failure_details.clone(),
+            declined: Counts(
+                stats
+                    .declined
+                    .iter()
+                    .map(|((e, r), n)| (format!("{e}: {r}"), *n))
+                    .collect(),
+            ),
             reach: ReachStats {
                 zero_length_calls: stats.reach.zero_length_calls,
                 frames_of_2_mib: stats.large_frames,
@@ -375,6 +399,10 @@ pub struct Timing {
     pub sequences_per_sec: f64,
     /// Ops compared per second.
     pub ops_per_sec: f64,
+    /// The spec phase, in seconds.
+    pub spec_duration_secs: f64,
+    /// Ops the spec phase compared per second.
+    pub spec_ops_per_sec: f64,
 }
 
 /// Data behind the figures (not part of the JSON report).
@@ -409,6 +437,8 @@ pub struct CampaignReport {
     pub evm: EvmReport,
     /// The size sweep of every engine's cost function.
     pub sweep: SweepReport,
+    /// The spec phase: the execution specs beside the other engines.
+    pub spec: super::spec_phase::SpecReport,
     /// Every failure (none when the engines agree).
     pub divergences: Divergences,
     /// Wall-clock figures.

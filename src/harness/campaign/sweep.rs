@@ -68,6 +68,13 @@ pub fn cost_sweep(engine: &mut dyn Engine, words: &[u64]) -> Sweep {
             value: 1,
         };
         step_whole(engine, &case, &op, &mut obs);
+        if let Some(failure) = engine.failure() {
+            return Sweep {
+                engine: engine.name(),
+                points,
+                error: Some(failure.detail),
+            };
+        }
         if obs.outcome != Outcome::Ok || obs.frame_sizes.first() != Some(&size) {
             return Sweep {
                 engine: engine.name(),

@@ -3,24 +3,38 @@
 //! [`RevmEngine`] (revm's `SharedMemory`) and [`ModelEngine`] (the reference model written
 //! from the rules).
 //!
-//! Beside them, any memory behind this crate's C header, loaded from a shared library by path:
-//! `c:PATH` ([`CLibraryEngine`]); the campaign runs such an engine behind crash isolation
-//! ([`isolate`]).
+//! Beside them, memories this crate does not compile in:
+//! * any memory behind this crate's C header, loaded from a shared library by path:
+//!   `c:PATH` ([`CLibraryEngine`]); the campaign runs such an engine behind crash isolation
+//!   ([`isolate`]);
+//! * engines in another process ([`ExternalEngine`], over the engine protocol):
+//!   `ext:NAME=COMMAND` runs `COMMAND` (split at whitespace, no quoting, no comma) as the engine
+//!   `NAME`; `isolated:NAME` runs the engine `NAME` (a built-in one, or a parameterised one
+//!   such as `c:PATH`) in a child process (`conformance serve NAME`,
+//!   [`ExternalEngine::isolated`]): what crashes or hangs there is that engine's failure, not
+//!   the harness's; `spec` is the execution specs ([`ExternalEngine::spec`]).
+//!
+//! None of these is part of the default set.
 //!
 //! Engines are built by name in one place ([`build_engine`]); tests, fuzz targets and the
 //! campaign run the set [`EVM_MEMORY_ENGINES`](ENGINES_ENV) chooses ([`selected_engine_names`]),
 //! every built-in engine when it is unset. The variable holds a comma-separated list: names
-//! (`ours,model`: those engines, in that order; `ours,model,c:./libmine.so` adds a library)
-//! or names with a leading `-` (`-revm`: every built-in engine but those), or both
-//! (`ours,ours-plain,-ours-plain` is `ours`).
+//! (`ours,model`: those engines, in that order; `ours,model,c:./libmine.so` adds a library,
+//! `ours,spec` the execution specs) or names with a leading `-` (`-revm`: every built-in engine
+//! but those), or both (`ours,ours-plain,-ours-plain` is `ours`).
 
 pub mod c_library;
+mod external;
 pub mod isolate;
 mod model;
 mod ours;
 mod revm;
 
 pub use c_library::{CLibraryEngine, CLibraryError, C_LIBRARY_PREFIX};
+pub use external::{
+    conformance_bin, timeout_from_env, ExternalEngine, CONFORMANCE_BIN_ENV, DEFAULT_TIMEOUT,
+    SPEC_PYTHON_ENV, TIMEOUT_ENV,
+};
 pub use model::{model_memory_cost, ModelBugs, ModelEngine};
 pub use ours::{OursEngine, OursPath};
 pub use revm::RevmEngine;
@@ -34,31 +48,37 @@ pub const ENGINE_NAMES: [&str; 4] = ["ours", "ours-plain", "revm", "model"];
 /// The environment variable that chooses the engines (see the [module](self) documentation).
 pub const ENGINES_ENV: &str = "EVM_MEMORY_ENGINES";
 
-/// The engine called `name` ([`ENGINE_NAMES`], or `c:PATH`), freshly built; `None` for an
-/// unknown name or a library that does not load ([`build_engine`] says why).
+/// The engine called `name` (see [`build_engine`]), freshly built; `None` for an unknown or
+/// malformed name or a library that does not load ([`build_engine`] says why).
 pub fn engine_by_name(name: &str) -> Option<Box<dyn Engine>> {
     build_engine(name).ok()
 }
 
-/// The engine called `name`: one of [`ENGINE_NAMES`], or `c:PATH` for the shared library at
-/// `PATH` ([`CLibraryEngine`]), freshly built.
+/// The engine called `name`: one of [`ENGINE_NAMES`]; `c:PATH` for the shared library at
+/// `PATH` ([`CLibraryEngine`]); `spec`, `ext:NAME=COMMAND` or `isolated:NAME` for an engine in
+/// another process ([`ExternalEngine`]); freshly built.
 ///
 /// # Errors
-/// A description naming the problem: an unknown name (with the known ones), or a library that
-/// does not load, lacks a function of the header (named) or cannot create a memory.
+/// A description naming the problem: an unknown name (with the known ones), a library that
+/// does not load, lacks a function of the header (named) or cannot create a memory, or a
+/// malformed external name.
 pub fn build_engine(name: &str) -> Result<Box<dyn Engine>, String> {
     Ok(match name {
         "ours" => Box::new(OursEngine::new()),
         "ours-plain" => Box::new(OursEngine::with_path(OursPath::Plain)),
         "revm" => Box::new(RevmEngine::new()),
         "model" => Box::new(ModelEngine::new()),
+        "spec" => Box::new(ExternalEngine::spec()),
+        _ if name.starts_with("ext:") || name.starts_with("isolated:") => {
+            return external_by_name(name)
+        }
         _ => match name.strip_prefix(C_LIBRARY_PREFIX) {
             Some(path) if !path.is_empty() => Box::new(
                 CLibraryEngine::load(std::path::Path::new(path)).map_err(|e| e.to_string())?,
             ),
             _ => {
                 return Err(format!(
-                    "unknown engine `{name}` (known: {}, or c:PATH for a shared library)",
+                    "unknown engine `{name}` (known: {}, spec, c:PATH for a shared library,                      ext:NAME=COMMAND, isolated:NAME)",
                     ENGINE_NAMES.join(", ")
                 ))
             }
@@ -66,13 +86,88 @@ pub fn build_engine(name: &str) -> Result<Box<dyn Engine>, String> {
     })
 }
 
-/// Whether `name` names an engine: one of [`ENGINE_NAMES`] or a `c:PATH` (whose library is
-/// only loaded when the engine is built).
+/// The external engine `name` spells (`ext:NAME=COMMAND` or `isolated:NAME`).
+///
+/// # Errors
+/// What is wrong with the name: not an external engine, an empty name or command, an
+/// isolated engine that is not built in, or no `conformance` binary for it.
+pub fn external_by_name(name: &str) -> Result<Box<dyn Engine>, String> {
+    if let Some(rest) = name.strip_prefix("ext:") {
+        let (short, command) = rest
+            .split_once('=')
+            .ok_or_else(|| format!("`{name}`: an external engine is `ext:NAME=COMMAND`"))?;
+        let short = short.trim();
+        if short.is_empty() || command.trim().is_empty() {
+            return Err(format!(
+                "`{name}`: an external engine needs a name and a command"
+            ));
+        }
+        let short = intern(short);
+        return Ok(Box::new(ExternalEngine::from_command(short, command)?));
+    }
+    if let Some(inner) = name.strip_prefix("isolated:") {
+        check_external_name(name)?;
+        return Ok(Box::new(ExternalEngine::isolated(inner)?));
+    }
+    Err(format!("unknown engine `{name}`"))
+}
+
+/// Whether `name` names an engine [`build_engine`] builds: one of [`ENGINE_NAMES`], `spec`,
+/// a `c:PATH` (whose library is only loaded when the engine is built), or a well-formed `ext:`
+/// or `isolated:` name.
 pub fn is_engine_name(name: &str) -> bool {
     ENGINE_NAMES.contains(&name)
+        || name == "spec"
         || name
             .strip_prefix(C_LIBRARY_PREFIX)
             .is_some_and(|path| !path.is_empty())
+        || check_external_name(name).is_ok()
+}
+
+/// `name` as a `&'static str` (engine names are `&'static str`): each distinct name is
+/// allocated once, for the whole process, and kept in a global list (so that it stays
+/// reachable: leak checkers do not count it, and rebuilding engines allocates nothing).
+pub fn intern(name: &str) -> &'static str {
+    static NAMES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(n) = names.iter().copied().find(|n| *n == name) {
+        return n;
+    }
+    let n: &'static str = Box::leak(name.to_string().into_boxed_str());
+    names.push(n);
+    n
+}
+
+/// Whether `conformance serve` can host the engine `inner` in a child process: a built-in
+/// engine, or a parameterised one (`KIND:ARGUMENT`, e.g. a C library `c:PATH`) that the
+/// child builds by name (it reports a name it does not know when it starts).
+fn isolatable(inner: &str) -> bool {
+    ENGINE_NAMES.contains(&inner)
+        || (inner.contains(':') && !inner.starts_with("isolated:") && !inner.starts_with("ext:"))
+}
+
+/// Checks an `ext:`/`isolated:` name without starting anything.
+fn check_external_name(name: &str) -> Result<(), String> {
+    if let Some(rest) = name.strip_prefix("ext:") {
+        match rest.split_once('=') {
+            Some((n, c)) if !n.trim().is_empty() && !c.trim().is_empty() => Ok(()),
+            _ => Err(format!(
+                "`{name}`: an external engine is `ext:NAME=COMMAND` (a name and a command)"
+            )),
+        }
+    } else if let Some(inner) = name.strip_prefix("isolated:") {
+        if isolatable(inner) {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{name}`: only an engine `conformance serve` builds can be isolated (one of {}, \
+                 or a parameterised one such as `c:PATH`)",
+                ENGINE_NAMES.join(", ")
+            ))
+        }
+    } else {
+        Err(format!("unknown engine `{name}`"))
+    }
 }
 
 /// Every engine, in [`ENGINE_NAMES`] order.
@@ -84,12 +179,21 @@ pub fn all_engines() -> Vec<Box<dyn Engine>> {
 ///
 /// # Panics
 /// When a name does not build ([`build_engine`]; names checked by [`parse_engine_selection`]
-/// always do, unless a library has gone since), with the reason.
+/// always do, unless a library has gone since or an `isolated:` engine finds no `conformance`
+/// binary), with the reason.
 pub fn engines_by_names(names: &[&str]) -> Vec<Box<dyn Engine>> {
     names
         .iter()
         .map(|n| build_engine(n).unwrap_or_else(|e| panic!("{e}")))
         .collect()
+}
+
+/// The engines called `names`, in order.
+///
+/// # Errors
+/// The first name that does not build ([`build_engine`]), with the reason.
+pub fn try_engines_by_names(names: &[&str]) -> Result<Vec<Box<dyn Engine>>, String> {
+    names.iter().map(|n| build_engine(n)).collect()
 }
 
 /// The engine names a selection such as `ours,model` or `-revm` chooses (see the
@@ -107,13 +211,20 @@ pub fn parse_engine_selection(selection: &str) -> Result<Vec<&'static str>, Stri
         if let Some(n) = ENGINE_NAMES.iter().copied().find(|n| *n == name) {
             return Ok(n);
         }
+        if name == "spec" {
+            return Ok("spec");
+        }
         if name.starts_with(C_LIBRARY_PREFIX) {
             build_engine(name).map_err(|e| format!("{e} (in `{selection}`)"))?;
-            return Ok(Box::leak(name.to_string().into_boxed_str()));
+            return Ok(intern(name));
+        }
+        if name.starts_with("ext:") || name.starts_with("isolated:") {
+            check_external_name(name).map_err(|e| format!("{e} in `{selection}`"))?;
+            return Ok(intern(name));
         }
         Err(format!(
-            "unknown engine `{name}` in `{selection}` (known: {}, or c:PATH for a shared \
-             library)",
+            "unknown engine `{name}` in `{selection}` (known: {}, spec, c:PATH for a shared \
+             library, ext:NAME=COMMAND, isolated:NAME)",
             ENGINE_NAMES.join(", ")
         ))
     };
@@ -167,8 +278,8 @@ pub fn selected_engine_names() -> Result<Vec<&'static str>, String> {
 /// selection that cannot be honoured, prints why and exits the process with status 2 (a
 /// fuzz target must not report a configuration mistake as a crash it found).
 pub fn selected_engines_or_exit() -> Vec<Box<dyn Engine>> {
-    match selected_engine_names() {
-        Ok(names) => engines_by_names(&names),
+    match selected_engine_names().and_then(|names| try_engines_by_names(&names)) {
+        Ok(engines) => engines,
         Err(e) => {
             eprintln!("error: {e}");
             std::process::exit(2);

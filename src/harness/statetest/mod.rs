@@ -56,9 +56,7 @@ pub use discover::{discover, TestFile};
 pub use engine::{execute_in_context, fresh_state, EngineRun, StateTestContext, StateTestEngine};
 pub use engines::{engine_by_name, engines_by_name, OursInRevm, StockRevm, ENGINE_NAMES};
 pub use outcome::{CaseIndex, Failure, FailureKind, FileOutcome, Location, Skip};
-pub use prepared::{
-    locate_statetests, prepare_cases, prepare_suite, Evm, Located, PreparedCase,
-};
+pub use prepared::{locate_statetests, prepare_cases, prepare_suite, Evm, Located, PreparedCase};
 pub use report::{Counts, StateTestReport, REPORT_FILES};
 pub use roots::{cache_state_root, logs_root, state_root};
 pub use runner::{default_jobs, run_file, run_files, run_paths, run_suite, RunConfig};

@@ -20,39 +20,17 @@ use evm_memory::U256;
 /// `MemoryOverflow` (the harness's `Limit`).
 struct FalseOutOfMemory(OursEngine);
 
-/// The end of the region `op` expands over, if its operands fit a `usize` (the first region).
+/// Whether the region of `op` that reaches furthest (of the regions it expands the frame over)
+/// fits a `usize` but its end rounded up to a word does not.
 fn region_end_overflows(op: &Op) -> bool {
-    let (offset, len) = match *op {
-        Op::MStore { offset, .. } | Op::MLoad { offset } => (offset, u(32)),
-        Op::MStore8 { offset, .. } => (offset, u(1)),
-        Op::CallDataCopy {
-            mem_offset, len, ..
-        }
-        | Op::CodeCopy {
-            mem_offset, len, ..
-        }
-        | Op::ReturnDataCopy {
-            mem_offset, len, ..
-        } => (mem_offset, len),
-        Op::Read { offset, len } | Op::Return { offset, len } | Op::Revert { offset, len } => {
-            (offset, len)
-        }
-        Op::MCopy { dst, src, len } => (dst.max(src), len),
-        Op::Call {
-            args_offset,
-            args_len,
-            ret_offset,
-            ret_len,
-            ..
-        } => {
-            let end = |o: U256, l: U256| o.checked_add(l).unwrap_or(U256::MAX);
-            if end(args_offset, args_len) >= end(ret_offset, ret_len) {
-                (args_offset, args_len)
-            } else {
-                (ret_offset, ret_len)
-            }
-        }
-        _ => return false,
+    let end = |(o, l): (U256, U256)| o.checked_add(l).unwrap_or(U256::MAX);
+    let Some((offset, len)) = op
+        .memory_regions()
+        .into_iter()
+        .flatten()
+        .max_by_key(|r| end(*r))
+    else {
+        return false;
     };
     let (Ok(offset), Ok(len)) = (usize::try_from(offset), usize::try_from(len)) else {
         return false;

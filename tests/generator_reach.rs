@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use evm_memory::harness::{decode, decode_small, run_case, Case, Op, OpKind, Outcome, RunStats};
+use evm_memory::harness::{decode, decode_small, run_case, Case, OpKind, Outcome, RunStats};
 use evm_memory::{MemoryPricing, U256};
 
 /// Deterministic xorshift byte strings of varied length.
@@ -24,37 +24,6 @@ fn inputs(seed: u64, count: usize, max_len: usize) -> impl Iterator<Item = Vec<u
     })
 }
 
-/// `(offset, len)` pairs of every memory access in an op.
-fn regions(op: &Op) -> Vec<(U256, U256)> {
-    match *op {
-        Op::MStore { offset, .. } | Op::MLoad { offset } => vec![(offset, U256::from(32))],
-        Op::MStore8 { offset, .. } => vec![(offset, U256::from(1))],
-        Op::MCopy { dst, src, len } => vec![(dst, len), (src, len)],
-        Op::CallDataCopy {
-            mem_offset, len, ..
-        }
-        | Op::CodeCopy {
-            mem_offset, len, ..
-        }
-        | Op::ReturnDataCopy {
-            mem_offset, len, ..
-        } => vec![(mem_offset, len)],
-        Op::Read { offset, len } | Op::Return { offset, len } | Op::Revert { offset, len } => {
-            vec![(offset, len)]
-        }
-        Op::Call {
-            args_offset,
-            args_len,
-            ret_offset,
-            ret_len,
-            ..
-        } => {
-            vec![(args_offset, args_len), (ret_offset, ret_len)]
-        }
-        Op::MSize | Op::Halt => vec![],
-    }
-}
-
 #[derive(Default)]
 struct Seen {
     stats: RunStats,
@@ -66,7 +35,7 @@ impl Seen {
         let stats = run_case(case).unwrap_or_else(|d| panic!("{d}"));
         let big = U256::from(u64::MAX);
         for op in &case.ops[..stats.ops as usize] {
-            for (offset, len) in regions(op) {
+            for (offset, len) in op.memory_regions().into_iter().flatten() {
                 if offset > big && len.is_zero() {
                     self.features.insert("huge offset, zero length");
                 }

@@ -35,7 +35,7 @@ use evm_memory::harness::campaign::{
 use evm_memory::harness::cargo_fuzz::{
     cmin_commands, cores_commands, fuzz_build_command, fuzz_rate_markdown, fuzz_run_command,
     fuzz_targets, goal, nightly_available, parse_exit_stats, parse_rate, tmin_command, Build,
-    Conditions, FuzzCommand, TargetRates,
+    Conditions, CoresRun, FuzzCommand, TargetRates,
 };
 use evm_memory::harness::corpus::{
     regression_test_skeleton, remove_scenario_copies, short_hash, write_corpus, CORPUS_TARGETS,
@@ -1028,16 +1028,15 @@ fn fuzz_cores(
     ));
     let dict = fuzz_dir.join("dicts").join(format!("{target}.dict"));
     let dict = dict.is_file().then_some(dict);
-    let [fuzz, merge] = cores_commands(
+    let run = CoresRun {
         target,
         jobs,
         seconds,
         corpus_dir,
-        &work,
-        dict.as_deref(),
-        nightly,
-        fuzz_dir_arg(fuzz_dir),
-    );
+        work: &work,
+        dict: dict.as_deref(),
+    };
+    let [fuzz, merge] = cores_commands(&run, nightly, fuzz_dir_arg(fuzz_dir));
     if dry_run {
         println!("{fuzz}\n{merge}");
         return Ok(true);

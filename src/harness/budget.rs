@@ -94,37 +94,6 @@ impl fmt::Display for Growth {
     }
 }
 
-/// The regions `op` expands the frame that runs it over, as stack values (offset, length).
-fn regions(op: &Op) -> [Option<(U256, U256)>; 2] {
-    match *op {
-        Op::MStore { offset, .. } | Op::MLoad { offset } => {
-            [Some((offset, U256::from(32u8))), None]
-        }
-        Op::MStore8 { offset, .. } => [Some((offset, U256::from(1u8))), None],
-        Op::MCopy { dst, src, len } => [Some((dst, len)), Some((src, len))],
-        Op::CallDataCopy {
-            mem_offset, len, ..
-        }
-        | Op::CodeCopy {
-            mem_offset, len, ..
-        }
-        | Op::ReturnDataCopy {
-            mem_offset, len, ..
-        } => [Some((mem_offset, len)), None],
-        Op::Read { offset, len } | Op::Return { offset, len } | Op::Revert { offset, len } => {
-            [Some((offset, len)), None]
-        }
-        Op::Call {
-            args_offset,
-            args_len,
-            ret_offset,
-            ret_len,
-            ..
-        } => [Some((args_offset, args_len)), Some((ret_offset, ret_len))],
-        Op::MSize | Op::Halt => [None, None],
-    }
-}
-
 /// The growth `op` asks of the frame that runs it, priced by the rules from `before`, the
 /// observation every engine agreed on before the op (its gas left, the current frame's size,
 /// the shared buffer's size). `None` when the op asks for no growth (no region, empty regions,
@@ -147,7 +116,7 @@ pub fn requested_growth(case: &Case, op: &Op, before: &Observation) -> Option<Gr
     };
     let max = U256::from(u64::MAX);
     let mut end: u128 = 0;
-    for (offset, len) in regions(op).into_iter().flatten() {
+    for (offset, len) in op.memory_regions().into_iter().flatten() {
         if len.is_zero() {
             continue;
         }

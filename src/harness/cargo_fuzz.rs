@@ -133,6 +133,23 @@ pub fn tmin_command(
     cmd
 }
 
+/// What [`cores_commands`] runs.
+#[derive(Clone, Copy, Debug)]
+pub struct CoresRun<'a> {
+    /// The fuzz target.
+    pub target: &'a str,
+    /// Fuzzing processes at once.
+    pub jobs: usize,
+    /// How long to fuzz.
+    pub seconds: u64,
+    /// The corpus root (one directory per target).
+    pub corpus_dir: &'a Path,
+    /// Where new inputs go (a fresh folder).
+    pub work: &'a Path,
+    /// The target's dictionary when it has one (`fuzz/dicts/<target>.dict`).
+    pub dict: Option<&'a Path>,
+}
+
 /// Fuzzing one target on every core, then merging what was found into the committed corpus:
 ///
 /// 1. `cargo fuzz run <target> <work> <corpus>/<target> <corpus>/regressions/<target> --
@@ -143,18 +160,20 @@ pub fn tmin_command(
 ///    merge adds to the committed corpus only the inputs of `work` that reach coverage it does
 ///    not have, so a long run ends as a small corpus change to commit.
 ///
-/// The toolchain and fuzz directory are chosen as in [`cmin_commands`]; `dict` is the target's
-/// dictionary when it has one (`fuzz/dicts/<target>.dict`).
+/// The toolchain and fuzz directory are chosen as in [`cmin_commands`].
 pub fn cores_commands(
-    target: &str,
-    jobs: usize,
-    seconds: u64,
-    corpus_dir: &Path,
-    work: &Path,
-    dict: Option<&Path>,
+    run: &CoresRun<'_>,
     nightly: bool,
     fuzz_dir: Option<&Path>,
 ) -> [FuzzCommand; 2] {
+    let CoresRun {
+        target,
+        jobs,
+        seconds,
+        corpus_dir,
+        work,
+        dict,
+    } = *run;
     let path = |p: &Path| p.to_string_lossy().into_owned();
     let committed = corpus_dir.join(target);
     let mut fuzz = cargo_fuzz(nightly, "run", fuzz_dir);

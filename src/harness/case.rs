@@ -213,6 +213,39 @@ impl OpKind {
 }
 
 impl Op {
+    /// The memory regions the op touches in the frame that runs it, as stack operands
+    /// (offset, length): what it expands the frame over (an MCOPY's source and destination, a
+    /// CALL's argument and return regions), at most two, in operand order.
+    pub fn memory_regions(&self) -> [Option<(U256, U256)>; 2] {
+        match *self {
+            Op::MStore { offset, .. } | Op::MLoad { offset } => {
+                [Some((offset, U256::from(32u8))), None]
+            }
+            Op::MStore8 { offset, .. } => [Some((offset, U256::from(1u8))), None],
+            Op::MCopy { dst, src, len } => [Some((dst, len)), Some((src, len))],
+            Op::CallDataCopy {
+                mem_offset, len, ..
+            }
+            | Op::CodeCopy {
+                mem_offset, len, ..
+            }
+            | Op::ReturnDataCopy {
+                mem_offset, len, ..
+            } => [Some((mem_offset, len)), None],
+            Op::Read { offset, len } | Op::Return { offset, len } | Op::Revert { offset, len } => {
+                [Some((offset, len)), None]
+            }
+            Op::Call {
+                args_offset,
+                args_len,
+                ret_offset,
+                ret_len,
+                ..
+            } => [Some((args_offset, args_len)), Some((ret_offset, ret_len))],
+            Op::MSize | Op::Halt => [None, None],
+        }
+    }
+
     /// This op's kind.
     pub const fn kind(&self) -> OpKind {
         match self {

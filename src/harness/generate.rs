@@ -835,7 +835,7 @@ pub fn magic_values() -> Vec<(String, U256)> {
 /// The op model's fuzz dictionary (`diff_ops` and `diff_small`: the op encoding is the same in
 /// both profiles), spelled by this module's encoder, so that it cannot drift from the decoder:
 /// every op kind's explicit tag; every [`magic_values`] value as an offset and as a length
-/// operand; the selector and index of every [`HUGE`] value, as an offset and as a length.
+/// operand; the selector and index of every `HUGE` value, as an offset and as a length.
 pub fn dictionary() -> Vec<(String, Vec<u8>)> {
     let mut entries = Vec::new();
     let kinds = [

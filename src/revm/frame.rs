@@ -158,7 +158,7 @@ impl MemoryFrame {
     ///
     /// A CALL's arguments stay in the caller's memory (`CallInput::SharedBuffer`), where the new
     /// frame reads them, and where a precompile reads them too: the memory's buffer is lent to
-    /// revm's shared buffer while the precompile runs ([`LentBuffer`]).
+    /// revm's shared buffer while the precompile runs (`LentBuffer`).
     ///
     /// # Errors
     /// A database error, a precompile provider's error, or the allocator refusing the new

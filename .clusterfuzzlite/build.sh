@@ -8,7 +8,9 @@
 # Inputs: $SRC (the repository is $SRC/evm-memory) and $OUT; $SANITIZER (address by default;
 # `none` builds without one, on a stable toolchain as well). .ci/run runs this script outside
 # Docker with temporary folders and replays every seed corpus through the binaries it made.
-cd "$SRC/evm-memory"
+# The physical path (-P): outside Docker $SRC/evm-memory may be a link to a checkout whose fuzz
+# targets are built already, and cargo keys its build cache on the path it sees.
+cd -P "$SRC/evm-memory"
 
 flags=(-O)
 if [ "${SANITIZER:-address}" = none ]; then

@@ -60,6 +60,8 @@ struct Process {
     to_engine: Option<Sender<String>>,
     from_engine: Receiver<Line>,
     stderr: Arc<Mutex<String>>,
+    /// Disconnects when the thread reading standard error has read all of it.
+    stderr_done: Receiver<()>,
 }
 
 /// What the reader thread saw: a line, or the end of the output (with an error, if any).
@@ -121,7 +123,10 @@ impl Process {
         });
         let tail = Arc::new(Mutex::new(String::new()));
         let keep = Arc::clone(&tail);
+        let (stderr_open, stderr_done) = mpsc::channel::<()>();
         thread::spawn(move || {
+            // Dropped when the loop ends: the sign that all of standard error has been read.
+            let _open = stderr_open;
             let mut stderr = stderr;
             let mut buf = [0u8; 4096];
             while let Ok(n) = stderr.read(&mut buf) {
@@ -145,6 +150,7 @@ impl Process {
             to_engine: Some(to_engine),
             from_engine,
             stderr: tail,
+            stderr_done,
         })
     }
 
@@ -153,6 +159,12 @@ impl Process {
             // A closed pipe shows as the end of the output, which every send waits for.
             let _ = tx.send(line);
         }
+    }
+
+    /// Waits (a bounded time: a grandchild may hold the pipe open) until standard error has
+    /// been read to its end, so that the last words of an engine that exited are in the tail.
+    fn wait_for_stderr(&self, limit: Duration) {
+        let _ = self.stderr_done.recv_timeout(limit);
     }
 
     /// The engine's standard error so far, its tail, trimmed.
@@ -417,6 +429,7 @@ impl ExternalEngine {
                     thread::sleep(Duration::from_millis(2));
                 }
                 let status = status.map_or("still running".to_string(), |s| s.to_string());
+                process.wait_for_stderr(Duration::from_millis(500));
                 let stderr = process.stderr_tail();
                 Err((
                     "exited",

@@ -9,6 +9,7 @@
 use evm_memory::harness::budget::{Growth, Quote};
 use evm_memory::harness::campaign::{Budget, Campaign, CampaignConfig};
 use evm_memory::harness::engine::FrameBytes;
+use evm_memory::harness::engines::build_engine;
 use evm_memory::harness::{
     decode, u, Case, Engine, Mode, ModelEngine, Observation, Op, Oracle, OursEngine, Outcome,
     RevmEngine,
@@ -17,49 +18,10 @@ use evm_memory::U256;
 
 /// Our memory with a planted bug in its growth planner, as the issue describes it: where
 /// `end + 31` overflows (rounding the end up to a word), it answers `OutOfMemory` instead of
-/// `MemoryOverflow` (the harness's `Limit`).
-struct FalseOutOfMemory(OursEngine);
-
-/// Whether the region of `op` that reaches furthest (of the regions it expands the frame over)
-/// fits a `usize` but its end rounded up to a word does not.
-fn region_end_overflows(op: &Op) -> bool {
-    let end = |(o, l): (U256, U256)| o.checked_add(l).unwrap_or(U256::MAX);
-    let Some((offset, len)) = op
-        .memory_regions()
-        .into_iter()
-        .flatten()
-        .max_by_key(|r| end(*r))
-    else {
-        return false;
-    };
-    let (Ok(offset), Ok(len)) = (usize::try_from(offset), usize::try_from(len)) else {
-        return false;
-    };
-    len > 0
-        && offset
-            .checked_add(len)
-            .is_some_and(|end| end.checked_add(31).is_none())
-}
-
-impl Engine for FalseOutOfMemory {
-    fn name(&self) -> &'static str {
-        "ours (false OutOfMemory)"
-    }
-    fn begin(&mut self, case: &Case) {
-        self.0.begin(case);
-    }
-    fn step(&mut self, case: &Case, op: &Op, obs: &mut Observation) {
-        self.0.step(case, op, obs);
-        if obs.outcome == Outcome::Limit && region_end_overflows(op) {
-            obs.outcome = Outcome::OutOfMemory;
-        }
-    }
-    fn frame_sizes(&self, out: &mut Vec<usize>) {
-        self.0.frame_sizes(out);
-    }
-    fn frame(&self, frame: usize) -> Option<FrameBytes<'_>> {
-        self.0.frame(frame)
-    }
+/// `MemoryOverflow` (the harness's `Limit`). One of the named mutants, shared with
+/// `conformance fuzz-find`.
+fn false_out_of_memory() -> Box<dyn Engine> {
+    build_engine("mutant:false-oom").unwrap()
 }
 
 fn with_model(engine: Box<dyn Engine>, mode: Mode) -> Oracle {
@@ -88,25 +50,25 @@ fn a_false_out_of_memory_is_caught() {
         ..Case::default()
     };
     for mode in [Mode::Fast, Mode::Full] {
-        let d = with_model(Box::new(FalseOutOfMemory(OursEngine::new())), mode)
+        let d = with_model(false_out_of_memory(), mode)
             .run(&case)
             .expect_err("a false OutOfMemory must be a divergence");
         assert_eq!(d.op_index, 1);
-        assert_eq!(d.suspects(), ["ours (false OutOfMemory)"]);
+        assert_eq!(d.suspects(), ["mutant:false-oom"]);
         let text = d.to_string();
         assert!(
             text.contains("answered OutOfMemory") && text.contains("their answer: Limit"),
             "{text}"
         );
         // Alone, with nothing to compare it with, it is caught all the same.
-        let d = Oracle::new(vec![Box::new(FalseOutOfMemory(OursEngine::new()))])
+        let d = Oracle::new(vec![false_out_of_memory()])
             .with_mode(mode)
             .run(&case)
             .expect_err("alone too");
-        assert_eq!(d.suspects(), ["ours (false OutOfMemory)"]);
+        assert_eq!(d.suspects(), ["mutant:false-oom"]);
     }
     // Random cases reach it quickly.
-    let mut oracle = with_model(Box::new(FalseOutOfMemory(OursEngine::new())), Mode::Fast);
+    let mut oracle = with_model(false_out_of_memory(), Mode::Fast);
     let mut state = 0x0DD_BA11u64;
     let found = (0..20_000).find_map(|i| {
         let mut next = || {
@@ -121,7 +83,7 @@ fn a_false_out_of_memory_is_caught() {
     });
     let (cases, d) = found.expect("random cases reach the false OutOfMemory");
     eprintln!("false OutOfMemory caught after {} random cases", cases + 1);
-    assert_eq!(d.suspects(), ["ours (false OutOfMemory)"]);
+    assert_eq!(d.suspects(), ["mutant:false-oom"]);
 }
 
 /// Our memory, except that it fails to allocate at op `at` (without running it).

@@ -165,22 +165,11 @@ mod generated {
 
     #[test]
     fn a_broken_memory_evm_is_caught_within_a_bounded_number_of_programs() {
-        for (name, faults) in [
-            (
-                "revert output not copied",
-                Faults {
-                    revert_output_not_copied: true,
-                    ..Faults::default()
-                },
-            ),
-            (
-                "identity output before input",
-                Faults {
-                    identity_output_before_input: true,
-                    ..Faults::default()
-                },
-            ),
-        ] {
+        // The bytecode-level mutants `diff_evm` takes by name (`mutant:NAME`).
+        for (name, _) in evm_memory::revm::faults::EVM_MUTANTS {
+            let faults =
+                evm_memory::harness::evm::faults_from_selection(&format!("mutant:{name}")).unwrap();
+            assert_ne!(faults, Faults::default(), "{name}");
             let (n, report) = programs_to_catch(faults, 2_000)
                 .unwrap_or_else(|| panic!("{name}: not caught in 2,000 programs"));
             eprintln!("{name}: caught after {n} programs");

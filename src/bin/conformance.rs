@@ -34,8 +34,8 @@ use evm_memory::harness::campaign::{
 };
 use evm_memory::harness::cargo_fuzz::{
     cmin_commands, cores_commands, fuzz_build_command, fuzz_rate_markdown, fuzz_run_command,
-    fuzz_targets, goal, nightly_available, parse_exit_stats, parse_rate, tmin_command, Build,
-    Conditions, CoresRun, FuzzCommand, TargetRates,
+    fuzz_targets, goal, nightly_available, parse_exit_stats, parse_rate, rate_dict, tmin_command,
+    Build, Conditions, CoresRun, FuzzCommand, TargetRates,
 };
 use evm_memory::harness::corpus::{
     regression_test_skeleton, remove_scenario_copies, short_hash, write_corpus, CORPUS_TARGETS,
@@ -181,6 +181,10 @@ enum Cmd {
     /// Benchmark the fuzz targets: fuzz each from the committed corpus for a while, a few
     /// times, and write the executions per second (median and each run) to reports/fuzz.md.
     FuzzRate(FuzzRateArgs),
+    /// Measure how soon each fuzz target finds each planted bug (a named mutant of ours) from
+    /// an empty corpus under four builds (comparison tracing on/off, dictionary or not), and
+    /// each build's work per second; writes its section of reports/fuzz.md.
+    FuzzFind(FuzzFindArgs),
     /// Print a corpus file as its target decodes it: an op sequence or a program as a
     /// pasteable Rust test, raw input in hex.
     Show {
@@ -333,6 +337,37 @@ struct FuzzRateArgs {
 }
 
 #[derive(Args, Debug)]
+struct FuzzFindArgs {
+    /// Seconds a hunt may take before it counts as not found.
+    #[arg(long, default_value_t = 30)]
+    seconds: u64,
+    /// libFuzzer seeds per cell (1, 2, …).
+    #[arg(long, default_value_t = 3)]
+    seeds: u64,
+    /// Seconds of each work-per-second run (0: none).
+    #[arg(long, default_value_t = 15)]
+    rate_seconds: u64,
+    /// Hunts run at once.
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
+    /// Only these targets (default: every `[[bin]]` of <fuzz-dir>/Cargo.toml).
+    #[arg(long = "target")]
+    targets: Vec<String>,
+    /// The cargo-fuzz crate.
+    #[arg(long, default_value = "fuzz")]
+    fuzz_dir: PathBuf,
+    /// The corpus root (read only; the work-per-second runs start from it).
+    #[arg(long, default_value = "corpus")]
+    corpus_dir: PathBuf,
+    /// The report whose section to write.
+    #[arg(long, default_value = "reports/fuzz.md")]
+    out: PathBuf,
+    /// Skip the builds (use what is built).
+    #[arg(long)]
+    no_build: bool,
+}
+
+#[derive(Args, Debug)]
 struct ClientsArgs {
     /// The folder of state-test files (searched recursively for *.json).
     #[arg(value_name = "DIR")]
@@ -478,6 +513,7 @@ fn main() -> ExitCode {
         }),
         Some(Cmd::Statetest(args)) => statetest(&args),
         Some(Cmd::FuzzRate(args)) => fuzz_rate(&args),
+        Some(Cmd::FuzzFind(args)) => fuzz_find(&args),
         Some(Cmd::Show { target, file }) => show(&target, &file),
         Some(Cmd::FuzzDicts { out_dir, check }) => {
             write_dictionaries(&out_dir, check).map(|paths| {
@@ -910,8 +946,19 @@ fn fuzz_rate(args: &FuzzRateArgs) -> Result<bool, String> {
             let mut ran = None;
             for run in 0..args.runs {
                 let dir = work.join(format!("{target}-{run}"));
-                let cmd =
-                    fuzz_run_command(build, &args.fuzz_dir, target, &dir, &seeds, args.seconds);
+                let dict = match build {
+                    Build::Plain => rate_dict(&args.fuzz_dir, target),
+                    Build::Asan => None,
+                };
+                let cmd = fuzz_run_command(
+                    build,
+                    &args.fuzz_dir,
+                    target,
+                    &dir,
+                    &seeds,
+                    args.seconds,
+                    dict.as_deref(),
+                );
                 if args.dry_run {
                     println!("{cmd}");
                     continue;
@@ -963,12 +1010,263 @@ fn fuzz_rate(args: &FuzzRateArgs) -> Result<bool, String> {
     }
     let _ = fs::remove_dir_all(&work);
     conditions.load.1 = load_average();
-    let md = fuzz_rate_markdown(&results, &conditions);
+    let mut md = fuzz_rate_markdown(&results, &conditions);
+    // The section `fuzz-find` writes is carried over.
+    if let Some(section) = fs::read_to_string(&args.out)
+        .ok()
+        .and_then(|old| evm_memory::harness::fuzz_find::find_section(&old).map(String::from))
+    {
+        md = evm_memory::harness::fuzz_find::replace_find_section(&md, &section);
+    }
     if let Some(dir) = args.out.parent() {
         fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
     }
     fs::write(&args.out, &md).map_err(|e| format!("cannot write `{}`: {e}", args.out.display()))?;
     print!("{md}");
+    println!("\nwrote {}", args.out.display());
+    Ok(true)
+}
+
+/// One run of a built fuzz target for `fuzz-find`: the binary, its arguments and its
+/// `EVM_MEMORY_ENGINES`.
+struct FindRun {
+    binary: PathBuf,
+    args: Vec<String>,
+    engines: Option<String>,
+    /// Fresh directories the run uses (removed afterwards).
+    dirs: Vec<PathBuf>,
+}
+
+/// Runs `run`: whether it exited successfully, its log and its wall time.
+fn find_run(run: &FindRun) -> (bool, String, f64) {
+    for d in &run.dirs {
+        let _ = fs::remove_dir_all(d);
+        let _ = fs::create_dir_all(d);
+    }
+    let mut cmd = std::process::Command::new(&run.binary);
+    cmd.args(&run.args);
+    match &run.engines {
+        Some(e) => cmd.env(evm_memory::harness::engines::ENGINES_ENV, e),
+        None => cmd.env_remove(evm_memory::harness::engines::ENGINES_ENV),
+    };
+    let started = std::time::Instant::now();
+    let out = cmd.output();
+    let secs = started.elapsed().as_secs_f64();
+    for d in &run.dirs {
+        let _ = fs::remove_dir_all(d);
+    }
+    match out {
+        Ok(out) => {
+            let mut log = String::from_utf8_lossy(&out.stdout).into_owned();
+            log.push_str(&String::from_utf8_lossy(&out.stderr));
+            (out.status.success(), log, secs)
+        }
+        Err(e) => (
+            false,
+            format!("cannot run `{}`: {e}", run.binary.display()),
+            secs,
+        ),
+    }
+}
+
+/// Runs `runs` on `jobs` threads; the results in the order of `runs`.
+fn find_runs(runs: &[FindRun], jobs: usize) -> Vec<(bool, String, f64)> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(vec![None; runs.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(run) = runs.get(i) else { break };
+                let result = find_run(run);
+                if let Ok(mut r) = results.lock() {
+                    r[i] = Some(result);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| r.unwrap_or((false, "not run".into(), 0.0)))
+        .collect()
+}
+
+/// `conformance fuzz-find`.
+fn fuzz_find(args: &FuzzFindArgs) -> Result<bool, String> {
+    use evm_memory::harness::fuzz_find::{
+        find_markdown, hunt_end, hunt_selection, mutants_for, parse_work, replace_find_section,
+        run_args, FindConditions, Hunt, HuntEnd, WorkRate, FIND_BUILDS,
+    };
+    let toml_path = args.fuzz_dir.join("Cargo.toml");
+    let toml = fs::read_to_string(&toml_path)
+        .map_err(|e| format!("cannot read `{}`: {e}", toml_path.display()))?;
+    let targets = if args.targets.is_empty() {
+        fuzz_targets(&toml)
+    } else {
+        args.targets.clone()
+    };
+    let mut conditions = FindConditions {
+        seconds: args.seconds,
+        seeds: (1..=args.seeds).collect(),
+        rate_seconds: args.rate_seconds,
+        jobs: args.jobs,
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        load: (load_average(), String::new()),
+    };
+    if !args.no_build {
+        for build in FIND_BUILDS.iter().filter(|b| !b.dict) {
+            let _ = fs::remove_file(args.fuzz_dir.join("target/.rustc_info.json"));
+            let cmd = build.build_command(&args.fuzz_dir);
+            let (ok, log) = run_logged(&cmd)?;
+            if !ok {
+                return Err(format!("`{cmd}` failed:\n{log}"));
+            }
+        }
+    }
+    let work = std::env::temp_dir().join(format!("fuzz-find-{}", std::process::id()));
+    let binary = |build: evm_memory::harness::fuzz_find::FindBuild, target: &str| {
+        build.binary(&args.fuzz_dir, target).ok_or_else(|| {
+            format!(
+                "no built `{target}` for the {} build under `{}` (build it, or drop --no-build)",
+                build.label(),
+                build.target_dir(&args.fuzz_dir).display()
+            )
+        })
+    };
+    let dict = |target: &str| {
+        let path = args.fuzz_dir.join("dicts").join(format!("{target}.dict"));
+        path.is_file().then_some(path)
+    };
+    // The hunts: every target, mutant, build and seed.
+    let mut keys = Vec::new();
+    let mut runs = Vec::new();
+    for target in &targets {
+        let Ok(mutants) = mutants_for(target) else {
+            continue;
+        };
+        for mutant in &mutants {
+            for build in FIND_BUILDS {
+                let dict = if build.dict { dict(target) } else { None };
+                if build.dict && dict.is_none() {
+                    continue;
+                }
+                for &seed in &conditions.seeds {
+                    let id = runs.len();
+                    let corpus = work.join(format!("hunt-{id}"));
+                    let artifacts = work.join(format!("hunt-{id}-artifacts"));
+                    runs.push(FindRun {
+                        binary: binary(build, target)?,
+                        args: run_args(
+                            &corpus,
+                            &[],
+                            seed,
+                            args.seconds,
+                            &artifacts,
+                            dict.as_deref(),
+                        ),
+                        engines: Some(hunt_selection(target, mutant)),
+                        dirs: vec![corpus, artifacts],
+                    });
+                    keys.push((target.clone(), mutant.clone(), build, seed));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{} hunts of at most {} s, {} at a time",
+        runs.len(),
+        args.seconds,
+        args.jobs
+    );
+    let results = find_runs(&runs, args.jobs);
+    let mut hunts = Vec::new();
+    for ((target, mutant, build, seed), (ok, log, secs)) in keys.into_iter().zip(results) {
+        let end = hunt_end(ok, &log, &mutant, secs);
+        eprintln!(
+            "{target} {mutant} ({}) seed {seed}: {}",
+            build.label(),
+            match &end {
+                HuntEnd::Found {
+                    seconds,
+                    executions,
+                } => format!("found in {seconds:.1} s, {executions} inputs"),
+                HuntEnd::NotFound { executions } => format!("not found ({executions} inputs)"),
+                HuntEnd::Other(_) => "another crash".to_string(),
+            }
+        );
+        hunts.push(Hunt {
+            target,
+            mutant,
+            build,
+            seed,
+            end,
+        });
+    }
+    // Work per second: every target under every build, from its committed corpus.
+    let mut rates = Vec::new();
+    if args.rate_seconds > 0 {
+        let mut keys = Vec::new();
+        let mut runs = Vec::new();
+        for target in &targets {
+            let mut seeds = vec![args.corpus_dir.join(target)];
+            let regressions = args.corpus_dir.join(REGRESSIONS_DIR).join(target);
+            if regressions.is_dir() {
+                seeds.push(regressions);
+            }
+            for build in FIND_BUILDS {
+                let dict = if build.dict { dict(target) } else { None };
+                if build.dict && dict.is_none() {
+                    continue;
+                }
+                let id = runs.len();
+                let corpus = work.join(format!("rate-{id}"));
+                let artifacts = work.join(format!("rate-{id}-artifacts"));
+                runs.push(FindRun {
+                    binary: binary(build, target)?,
+                    args: run_args(
+                        &corpus,
+                        &seeds,
+                        1,
+                        args.rate_seconds,
+                        &artifacts,
+                        dict.as_deref(),
+                    ),
+                    engines: None,
+                    dirs: vec![corpus, artifacts],
+                });
+                keys.push((target.clone(), build));
+            }
+        }
+        // One at a time: a rate is a throughput, which a second run beside it would share.
+        for ((target, build), (ok, log, _)) in keys.into_iter().zip(find_runs(&runs, 1)) {
+            if !ok {
+                eprintln!("{target} ({}): the rate run failed:\n{log}", build.label());
+            }
+            let rate = parse_rate(&log);
+            let work = parse_work(&log);
+            eprintln!(
+                "{target} ({}): {:?} exec/s, {:?} work/s",
+                build.label(),
+                rate.map(|r| r.per_sec),
+                work
+            );
+            rates.push(WorkRate {
+                target,
+                build,
+                exec_per_sec: rate.map(|r| r.per_sec),
+                work_per_sec: work,
+            });
+        }
+    }
+    let _ = fs::remove_dir_all(&work);
+    conditions.load.1 = load_average();
+    let section = find_markdown(&hunts, &rates, &conditions);
+    let text = fs::read_to_string(&args.out).unwrap_or_default();
+    let md = replace_find_section(&text, &section);
+    fs::write(&args.out, &md).map_err(|e| format!("cannot write `{}`: {e}", args.out.display()))?;
+    print!("{section}");
     println!("\nwrote {}", args.out.display());
     Ok(true)
 }

@@ -245,7 +245,15 @@ fn rate_command(build: Build, sub: &str, fuzz_dir: &Path) -> FuzzCommand {
     }
     args.extend(["fuzz".into(), sub.into()]);
     match build {
-        Build::Plain => args.extend(["-s".into(), "none".into()]),
+        Build::Plain => {
+            args.extend(["-s".into(), "none".into()]);
+            let default = super::fuzz_find::DEFAULT_BUILD;
+            if !default.trace_compares {
+                args.push("--no-trace-compares".into());
+                args.push("--target-dir".into());
+                args.push(default.target_dir(fuzz_dir).to_string_lossy().into_owned());
+            }
+        }
         Build::Asan => {
             let dir = fuzz_dir.join("target").join("asan");
             args.extend(["--target-dir".into(), dir.to_string_lossy().into_owned()]);
@@ -267,7 +275,8 @@ pub fn fuzz_build_command(build: Build, fuzz_dir: &Path, target: Option<&str>) -
 
 /// `cargo fuzz run <target> <work> <seeds>… -- -max_total_time=<seconds> …`: fuzzing for
 /// `seconds` from the seed directories (read only: new inputs go to `work`, which should start
-/// empty), printing libFuzzer's final statistics, which [`parse_rate`] reads.
+/// empty), with the dictionary `dict` if any, printing libFuzzer's final statistics, which
+/// [`parse_rate`] reads.
 pub fn fuzz_run_command(
     build: Build,
     fuzz_dir: &Path,
@@ -275,6 +284,7 @@ pub fn fuzz_run_command(
     work: &Path,
     seeds: &[PathBuf],
     seconds: u64,
+    dict: Option<&Path>,
 ) -> FuzzCommand {
     let mut cmd = rate_command(build, "run", fuzz_dir);
     cmd.args.push(target.into());
@@ -287,7 +297,18 @@ pub fn fuzz_run_command(
         "-rss_limit_mb=4096".into(),
         "-print_final_stats=1".into(),
     ]);
+    if let Some(dict) = dict {
+        cmd.args.push(format!("-dict={}", dict.to_string_lossy()));
+    }
     cmd
+}
+
+/// The dictionary a `fuzz-rate` run of `target` uses: `<fuzz-dir>/dicts/<target>.dict` when
+/// the default build ([`DEFAULT_BUILD`](super::fuzz_find::DEFAULT_BUILD)) runs with one and
+/// the file exists.
+pub fn rate_dict(fuzz_dir: &Path, target: &str) -> Option<PathBuf> {
+    let path = fuzz_dir.join("dicts").join(format!("{target}.dict"));
+    (super::fuzz_find::DEFAULT_BUILD.dict && path.is_file()).then_some(path)
 }
 
 /// One fuzzing run's figures, from libFuzzer's final statistics.
@@ -297,6 +318,10 @@ pub struct Rate {
     pub executions: u64,
     /// Executions per second over the run (`stat::average_exec_per_sec`).
     pub per_sec: u64,
+    /// Ops or instructions compared per second, as the target printed it at exit
+    /// ([`parse_work`](super::fuzz_find::parse_work)); `None` for a target that does not count
+    /// them.
+    pub work_per_sec: Option<(u64, &'static str)>,
 }
 
 /// The figures of a libFuzzer log run with `-print_final_stats=1`.
@@ -309,6 +334,7 @@ pub fn parse_rate(log: &str) -> Option<Rate> {
     Some(Rate {
         executions: stat("stat::number_of_executed_units")?,
         per_sec: stat("stat::average_exec_per_sec")?,
+        work_per_sec: super::fuzz_find::parse_work(log),
     })
 }
 
@@ -345,6 +371,19 @@ impl TargetRates {
     pub fn median(&self) -> u64 {
         let rates: Vec<u64> = self.runs.iter().flatten().map(|r| r.per_sec).collect();
         median(&rates)
+    }
+
+    /// The median work per second (ops or instructions compared) of the runs that reported
+    /// it, with its unit.
+    pub fn median_work(&self) -> Option<(u64, &'static str)> {
+        let work: Vec<(u64, &'static str)> = self
+            .runs
+            .iter()
+            .flatten()
+            .filter_map(|r| r.work_per_sec)
+            .collect();
+        let unit = work.first()?.1;
+        Some((median(&work.iter().map(|w| w.0).collect::<Vec<_>>()), unit))
     }
 }
 
@@ -403,14 +442,20 @@ pub fn fuzz_rate_markdown(rates: &[TargetRates], conditions: &Conditions) -> Str
         s,
         "Written by `cargo run --release --features harness --bin conformance -- fuzz-rate`: \
          each target fuzzed {} times for {} s from the committed corpus (`corpus/<target>` and \
-         `corpus/regressions/<target>`, read only; new inputs go to an empty directory), \
-         figures from libFuzzer's final statistics (`stat::average_exec_per_sec`). A benchmark, \
-         not a test: the figures depend on the machine and on what else runs on it.\n",
-        conditions.runs, conditions.seconds
+         `corpus/regressions/<target>`, read only; new inputs go to an empty directory) in the \
+         default build ({}: see the last section), figures from libFuzzer's final statistics \
+         (`stat::average_exec_per_sec`) and, beside them, the work each target did per second \
+         (ops or instructions compared, as it counts them at exit): an input's cost is what it \
+         runs. A benchmark, not a test: the figures depend on the machine and on what else runs \
+         on it.\n",
+        conditions.runs,
+        conditions.seconds,
+        super::fuzz_find::DEFAULT_BUILD.label()
     );
     let _ = writeln!(
         s,
-        "| target | build | runs (exec/s) | median exec/s | goal | |\n|---|---|---|---:|---:|---|"
+        "| target | build | runs (exec/s) | median exec/s | median work/s | goal (exec/s) | |\n\
+         |---|---|---|---:|---:|---:|---|"
     );
     for t in rates {
         let runs: Vec<String> = t
@@ -424,9 +469,12 @@ pub fn fuzz_rate_markdown(rates: &[TargetRates], conditions: &Conditions) -> Str
             Some(g) => (thousands(g), "**not met**"),
             None => ("—".to_string(), ""),
         };
+        let work = t.median_work().map_or("—".to_string(), |(w, unit)| {
+            format!("{} {unit}/s", thousands(w))
+        });
         let _ = writeln!(
             s,
-            "| `{}` | {} | {} | {} | {goal} | {verdict} |",
+            "| `{}` | {} | {} | {} | {work} | {goal} | {verdict} |",
             t.target,
             t.build.label(),
             runs.join(", "),
@@ -504,7 +552,8 @@ mod tests {
             parse_rate(log),
             Some(Rate {
                 executions: 1234,
-                per_sec: 20
+                per_sec: 20,
+                work_per_sec: None,
             })
         );
         assert_eq!(parse_rate("crashed before the end"), None);
@@ -522,6 +571,7 @@ mod tests {
             Path::new("/tmp/work"),
             &[PathBuf::from("corpus/diff_ops")],
             60,
+            None,
         );
         assert_eq!(
             cmd.to_string(),
@@ -548,11 +598,13 @@ mod tests {
                     Some(Rate {
                         executions: 1,
                         per_sec: 21_000,
+                        work_per_sec: Some((500_000, "ops")),
                     }),
                     None,
                     Some(Rate {
                         executions: 1,
                         per_sec: 25_000,
+                        work_per_sec: Some((600_000, "ops")),
                     }),
                 ],
                 goal: Some(20_000),
@@ -565,6 +617,7 @@ mod tests {
                 runs: vec![Some(Rate {
                     executions: 1,
                     per_sec: 9_000,
+                    work_per_sec: None,
                 })],
                 goal: Some(50_000),
                 ran: None,
@@ -574,13 +627,13 @@ mod tests {
         let md = fuzz_rate_markdown(&rates, &Conditions::default());
         assert!(
             md.contains(
-                "| `diff_ops` | stable, no sanitizer | 21,000, —, 25,000 | 21,000 | 20,000 | met |"
+                "| `diff_ops` | stable, no sanitizer | 21,000, —, 25,000 | 21,000 | 500,000 ops/s | 20,000 | met |"
             ),
             "{md}"
         );
         assert!(
             md.contains(
-                "| `c_api` | stable, no sanitizer | 9,000 | 9,000 | 50,000 | **not met** |"
+                "| `c_api` | stable, no sanitizer | 9,000 | 9,000 | — | 50,000 | **not met** |"
             ),
             "{md}"
         );

@@ -49,6 +49,7 @@ pub mod engine;
 pub mod engines;
 pub mod evm;
 pub mod export;
+pub mod fuzz_find;
 pub mod fuzz_profile;
 pub mod fuzz_stats;
 pub mod generate;
@@ -107,11 +108,27 @@ pub fn fuzz_diff_evm(data: &[u8]) {
         static ORACLE: std::cell::RefCell<evm::EvmOracle> =
             std::cell::RefCell::new(evm::EvmOracle::new());
     }
+    thread_local! {
+        static FAULTS: crate::revm::faults::Faults = evm_faults_or_exit();
+    }
     let program = evm::fuzz_program(&evm::decode_program(data));
     ORACLE.with(|oracle| {
+        oracle.borrow_mut().faults = FAULTS.with(|f| *f);
         let agreement = evm::check_program_with(&mut oracle.borrow_mut(), &program);
         fuzz_stats::record_program(&agreement);
     });
+}
+
+/// The bytecode-level mutants [`EVM_MEMORY_ENGINES`](engines::ENGINES_ENV) names
+/// ([`evm::faults_from_selection`]): none when it is unset. On a `mutant:` name that is not a
+/// bytecode-level one, prints why and exits with status 2 (a configuration mistake is not a
+/// crash the fuzzer found).
+fn evm_faults_or_exit() -> crate::revm::faults::Faults {
+    let selection = std::env::var(engines::ENGINES_ENV).unwrap_or_default();
+    evm::faults_from_selection(&selection).unwrap_or_else(|e| {
+        eprintln!("error: {}: {e}", engines::ENGINES_ENV);
+        std::process::exit(2);
+    })
 }
 
 /// The `memory_raw` fuzz target: our memory alone, unstructured input, invariants.

@@ -20,6 +20,47 @@ pub struct Faults {
     pub identity_output_before_input: bool,
 }
 
+/// The bytecode-level mutants: each deliberate bug by the name a mutant engine takes
+/// (`mutant:NAME` in `EVM_MEMORY_ENGINES`, which `diff_evm` honours), and the bug in a few words.
+pub const EVM_MUTANTS: [(&str, &str); 2] = [
+    (
+        "revert-output-not-copied",
+        "a reverted call's output is not copied into the caller's return region",
+    ),
+    (
+        "identity-output-first",
+        "the identity precompile writes its output before reading its overlapping input",
+    ),
+];
+
+impl Faults {
+    /// The fault of the bytecode-level mutant called `name` (without the `mutant:` prefix), or
+    /// `None` for a name that is not one ([`EVM_MUTANTS`]).
+    pub fn by_mutant_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "revert-output-not-copied" => Self {
+                revert_output_not_copied: true,
+                ..Self::default()
+            },
+            "identity-output-first" => Self {
+                identity_output_before_input: true,
+                ..Self::default()
+            },
+            _ => return None,
+        })
+    }
+
+    /// These faults and `other`'s together.
+    pub fn with(self, other: Self) -> Self {
+        Self {
+            revert_output_not_copied: self.revert_output_not_copied
+                || other.revert_output_not_copied,
+            identity_output_before_input: self.identity_output_before_input
+                || other.identity_output_before_input,
+        }
+    }
+}
+
 /// The identity precompile's address.
 const IDENTITY: Address = Address::with_last_byte(4);
 

@@ -14,7 +14,9 @@
 //!   [`ExternalEngine::isolated`]): what crashes or hangs there is that engine's failure, not
 //!   the harness's; `spec` is the execution specs ([`ExternalEngine::spec`]).
 //!
-//! None of these is part of the default set.
+//! None of these is part of the default set, and neither are the [`mutants`] of ours
+//! (`mutant:NAME`: ours with one realistic bug planted, to measure how soon the harness finds
+//! it).
 //!
 //! Engines are built by name in one place ([`build_engine`]); tests, fuzz targets and the
 //! campaign run the set [`EVM_MEMORY_ENGINES`](ENGINES_ENV) chooses ([`selected_engine_names`]),
@@ -27,6 +29,7 @@ pub mod c_library;
 mod external;
 pub mod isolate;
 mod model;
+pub mod mutants;
 mod ours;
 mod revm;
 
@@ -36,6 +39,7 @@ pub use external::{
     SPEC_PYTHON_ENV, TIMEOUT_ENV,
 };
 pub use model::{model_memory_cost, ModelBugs, ModelEngine};
+pub use mutants::{MutantEngine, Mutation, MUTANTS, MUTANT_PREFIX};
 pub use ours::{OursEngine, OursPath};
 pub use revm::RevmEngine;
 
@@ -69,6 +73,7 @@ pub fn build_engine(name: &str) -> Result<Box<dyn Engine>, String> {
         "revm" => Box::new(RevmEngine::new()),
         "model" => Box::new(ModelEngine::new()),
         "spec" => Box::new(ExternalEngine::spec()),
+        _ if name.starts_with(MUTANT_PREFIX) => Box::new(MutantEngine::by_name(name)?),
         _ if name.starts_with("ext:") || name.starts_with("isolated:") => {
             return external_by_name(name)
         }
@@ -78,7 +83,8 @@ pub fn build_engine(name: &str) -> Result<Box<dyn Engine>, String> {
             ),
             _ => {
                 return Err(format!(
-                    "unknown engine `{name}` (known: {}, spec, c:PATH for a shared library,                      ext:NAME=COMMAND, isolated:NAME)",
+                    "unknown engine `{name}` (known: {}, spec, c:PATH for a shared library, \
+                     ext:NAME=COMMAND, isolated:NAME, mutant:NAME for a mutant of ours)",
                     ENGINE_NAMES.join(", ")
                 ))
             }
@@ -118,6 +124,7 @@ pub fn external_by_name(name: &str) -> Result<Box<dyn Engine>, String> {
 pub fn is_engine_name(name: &str) -> bool {
     ENGINE_NAMES.contains(&name)
         || name == "spec"
+        || MutantEngine::by_name(name).is_ok()
         || name
             .strip_prefix(C_LIBRARY_PREFIX)
             .is_some_and(|path| !path.is_empty())
@@ -214,6 +221,11 @@ pub fn parse_engine_selection(selection: &str) -> Result<Vec<&'static str>, Stri
         if name == "spec" {
             return Ok("spec");
         }
+        if name.starts_with(MUTANT_PREFIX) {
+            let engine =
+                MutantEngine::by_name(name).map_err(|e| format!("{e} in `{selection}`"))?;
+            return Ok(engine.name());
+        }
         if name.starts_with(C_LIBRARY_PREFIX) {
             build_engine(name).map_err(|e| format!("{e} (in `{selection}`)"))?;
             return Ok(intern(name));
@@ -224,7 +236,7 @@ pub fn parse_engine_selection(selection: &str) -> Result<Vec<&'static str>, Stri
         }
         Err(format!(
             "unknown engine `{name}` in `{selection}` (known: {}, spec, c:PATH for a shared \
-             library, ext:NAME=COMMAND, isolated:NAME)",
+             library, ext:NAME=COMMAND, isolated:NAME, mutant:NAME for a mutant of ours)",
             ENGINE_NAMES.join(", ")
         ))
     };

@@ -136,6 +136,26 @@ impl OursEngine {
         }
     }
 
+    /// The memory under the engine (for the [mutants](super::mutants), which plant their bugs
+    /// around it).
+    pub(super) fn memory(&self) -> &Memory {
+        &self.memory
+    }
+
+    /// The memory under the engine, to change (for the [mutants](super::mutants)).
+    pub(super) fn memory_mut(&mut self) -> &mut Memory {
+        &mut self.memory
+    }
+
+    /// The length of the current frame's calldata: the case's at the root, the argument region
+    /// in a child.
+    pub(super) fn calldata_len(&self, case: &Case) -> usize {
+        match self.frames.last().map(|f| f.calldata) {
+            Some(Calldata::Parent { len, .. }) => len,
+            _ => case.calldata.len(),
+        }
+    }
+
     /// Counts a call into the memory with a zero length.
     fn zero_length(&mut self, len: usize) {
         self.reach.zero_length_calls += u64::from(len == 0);

@@ -36,8 +36,8 @@ pub use compile::program_from_case;
 pub use disasm::{disassemble, listing};
 pub use generate::{decode_program, encode_program, MAX_GENERATED_GAS};
 pub use oracle::{
-    check_program, check_program_with, fuzz_program, program_report, program_setup, Agreement,
-    Difference, EvmDivergence, EvmOracle, TxSetup, MAX_WORK,
+    check_program, check_program_with, faults_from_selection, fuzz_program, program_report,
+    program_setup, Agreement, Difference, EvmDivergence, EvmOracle, TxSetup, MAX_WORK,
 };
 pub use program::{
     contract_address, Contract, Program, StockOutcome, DATA_ADDRESS, EMPTY_ADDRESS,

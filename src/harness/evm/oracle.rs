@@ -132,6 +132,34 @@ pub struct EvmOracle {
     pub faults: Faults,
 }
 
+/// The bytecode-level mutants an engine selection (`EVM_MEMORY_ENGINES`'s syntax) names, as
+/// the faults `MemoryEvm` runs with: `mutant:NAME` for a name of
+/// [`EVM_MUTANTS`](crate::revm::faults::EVM_MUTANTS). The other names are the op level's
+/// (the bytecode level always compares `MemoryEvm` with stock revm) and are left alone.
+///
+/// # Errors
+/// A `mutant:` name that is not a bytecode-level mutant, with the ones there are.
+pub fn faults_from_selection(selection: &str) -> Result<Faults, String> {
+    let mut faults = Faults::default();
+    for name in selection.split(',').map(str::trim) {
+        let Some(mutant) = name.strip_prefix("mutant:") else {
+            continue;
+        };
+        let fault = Faults::by_mutant_name(mutant).ok_or_else(|| {
+            let known: Vec<String> = crate::revm::faults::EVM_MUTANTS
+                .iter()
+                .map(|(n, _)| format!("mutant:{n}"))
+                .collect();
+            format!(
+                "`{name}` is not a bytecode-level mutant (the bytecode level has {})",
+                known.join(", ")
+            )
+        })?;
+        faults = faults.with(fault);
+    }
+    Ok(faults)
+}
+
 impl Default for EvmOracle {
     fn default() -> Self {
         Self::new()

@@ -197,3 +197,24 @@ fn engine_lists_name_external_engines() {
         assert_eq!(stats.not_comparable, 0);
     }
 }
+
+/// An engine that grows past its memory limit (here a script holding 512 MiB under a 64 MiB
+/// limit, as a memory that under-charges would) fails there: not comparable, named, and the
+/// machine keeps its memory.
+#[test]
+fn an_engine_past_its_memory_limit_is_not_comparable() {
+    let path = script(
+        "hoards",
+        &format!(
+            "{HELLO}\nread case\nread step\nx=$(head -c 536870912 /dev/zero | tr '\\0' a)\n\
+             echo '{{\"outcome\":\"Ok\"}}'"
+        ),
+    );
+    let started = std::time::Instant::now();
+    misbehaves(
+        ExternalEngine::new("bad", path.to_str().unwrap(), &[]).with_memory_limit(Some(64)),
+        "exited",
+        "op #0",
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
+}

@@ -9,6 +9,10 @@
 //! becomes an [`EngineFailure`] naming the engine, the op and what happened: the oracle counts
 //! the case *not comparable* for that reason, the process is killed, and the next case starts a
 //! fresh one.
+//!
+//! Its memory is bounded as well ([`MEMORY_LIMIT_ENV`], [`DEFAULT_MEMORY_LIMIT_MB`] by
+//! default): an engine that grows past what a case pays for fails its allocation there (not
+//! comparable, its standard error in the detail) instead of taking the machine with it.
 
 use std::cell::{Ref, RefCell};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -45,6 +49,58 @@ pub const CONFORMANCE_BIN_ENV: &str = "EVM_MEMORY_CONFORMANCE_BIN";
 /// `target/spec-venv/bin/python` of this crate, which `.ci/spec-venv` makes).
 pub const SPEC_PYTHON_ENV: &str = "EVM_MEMORY_SPEC_PYTHON";
 
+/// The environment variable holding the memory limit of every engine process the harness
+/// starts (external and isolated engines), in MiB; `0` for none.
+pub const MEMORY_LIMIT_ENV: &str = "EVM_MEMORY_EXT_MEMORY_MB";
+
+/// The memory limit of an engine process when [`MEMORY_LIMIT_ENV`] does not set one: 2 GiB,
+/// eight times the per-case memory budget
+/// ([`CASE_MEMORY_BUDGET`](crate::harness::budget::CASE_MEMORY_BUDGET)), room for an engine's
+/// frames, its copies of them and its protocol text. An engine that grows past what the case
+/// pays for (a memory that under-charges) fails its allocation there and is not comparable,
+/// instead of taking the machine with it.
+pub const DEFAULT_MEMORY_LIMIT_MB: u64 = 2048;
+
+/// The memory limit of engine processes: [`MEMORY_LIMIT_ENV`] if set (`0`: none), else
+/// [`DEFAULT_MEMORY_LIMIT_MB`]. (A value that is not a number counts as the default.)
+pub fn memory_limit_from_env() -> Option<u64> {
+    let mb = std::env::var(MEMORY_LIMIT_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(DEFAULT_MEMORY_LIMIT_MB);
+    (mb > 0).then_some(mb)
+}
+
+/// A command running `program` with `args` under a memory limit of `limit_mb` MiB (its data
+/// segment, which on Linux covers the heap and every private writable mapping): through
+/// `/bin/sh`'s `ulimit -d`, then `exec` (so the engine keeps the process, its pipes and its
+/// exit status). Without a limit, or off Unix, the program itself.
+///
+/// An engine built with AddressSanitizer maps its shadow memory as data and cannot start under
+/// such a limit: run it with `EVM_MEMORY_EXT_MEMORY_MB=0`.
+pub fn limited_command<S: AsRef<std::ffi::OsStr>>(
+    program: impl AsRef<std::ffi::OsStr>,
+    args: impl IntoIterator<Item = S>,
+    limit_mb: Option<u64>,
+) -> Command {
+    match limit_mb {
+        Some(mb) if cfg!(unix) => {
+            let mut cmd = Command::new("/bin/sh");
+            cmd.arg("-c")
+                .arg("ulimit -d \"$0\" || exit 125; exec \"$@\"")
+                .arg((mb.saturating_mul(1024)).to_string())
+                .arg(program)
+                .args(args);
+            cmd
+        }
+        _ => {
+            let mut cmd = Command::new(program);
+            cmd.args(args);
+            cmd
+        }
+    }
+}
+
 /// The per-case time limit `EVM_MEMORY_EXT_TIMEOUT` sets, else [`DEFAULT_TIMEOUT`].
 pub fn timeout_from_env() -> Duration {
     std::env::var(TIMEOUT_ENV)
@@ -74,9 +130,13 @@ enum Line {
 const STDERR_TAIL: usize = 2000;
 
 impl Process {
-    fn start(program: &str, args: &[String], env: &[(String, String)]) -> Result<Self, String> {
-        let mut child = Command::new(program)
-            .args(args)
+    fn start(
+        program: &str,
+        args: &[String],
+        env: &[(String, String)],
+        limit_mb: Option<u64>,
+    ) -> Result<Self, String> {
+        let mut child = limited_command(program, args, limit_mb)
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -226,6 +286,7 @@ pub struct ExternalEngine {
     args: Vec<String>,
     env: Vec<(String, String)>,
     timeout: Duration,
+    memory_limit: Option<u64>,
     state: RefCell<State>,
 }
 
@@ -249,6 +310,7 @@ impl ExternalEngine {
             args: args.to_vec(),
             env: Vec::new(),
             timeout: timeout_from_env(),
+            memory_limit: memory_limit_from_env(),
             state: RefCell::new(State {
                 process: None,
                 hello: None,
@@ -280,6 +342,14 @@ impl ExternalEngine {
     #[must_use]
     pub fn with_env(mut self, key: &str, value: &str) -> Self {
         self.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// The same engine with its process's memory limited to `limit_mb` MiB (`None`: no
+    /// limit); by default [`memory_limit_from_env`].
+    #[must_use]
+    pub fn with_memory_limit(mut self, limit_mb: Option<u64>) -> Self {
+        self.memory_limit = limit_mb;
         self
     }
 
@@ -363,7 +433,7 @@ impl ExternalEngine {
         }
         state.hello = None;
         state.starts += 1;
-        let process = Process::start(&self.program, &self.args, &self.env)
+        let process = Process::start(&self.program, &self.args, &self.env, self.memory_limit)
             .map_err(|e| self.fail_now("did not start", &e))?;
         state.process = Some(process);
         state.deadline = Instant::now() + self.timeout;

@@ -178,7 +178,20 @@ impl Isolated {
     }
 
     fn start(&self) -> io::Result<Worker> {
-        let mut child = (self.command)()
+        // The child's memory is bounded as an external engine's is (`EVM_MEMORY_EXT_MEMORY_MB`).
+        let command = (self.command)();
+        let mut limited = super::external::limited_command(
+            command.get_program(),
+            command.get_args(),
+            super::external::memory_limit_from_env(),
+        );
+        for (key, value) in command.get_envs() {
+            match value {
+                Some(value) => limited.env(key, value),
+                None => limited.env_remove(key),
+            };
+        }
+        let mut child = limited
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

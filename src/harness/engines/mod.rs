@@ -35,7 +35,8 @@ mod revm;
 
 pub use c_library::{CLibraryEngine, CLibraryError, C_LIBRARY_PREFIX};
 pub use external::{
-    conformance_bin, timeout_from_env, ExternalEngine, CONFORMANCE_BIN_ENV, DEFAULT_TIMEOUT,
+    conformance_bin, limited_command, memory_limit_from_env, timeout_from_env, ExternalEngine,
+    CONFORMANCE_BIN_ENV, DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIMEOUT, MEMORY_LIMIT_ENV,
     SPEC_PYTHON_ENV, TIMEOUT_ENV,
 };
 pub use model::{model_memory_cost, ModelBugs, ModelEngine};

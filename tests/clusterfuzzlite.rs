@@ -79,3 +79,32 @@ fn workflows_run_the_build_and_run_actions() {
         );
     }
 }
+
+/// `build.sh` builds and runs what `reports/fuzz.md` chose (`fuzz_find::DEFAULT_BUILD`):
+/// comparison tracing on or off, the dictionary in each target's options or not; and the report
+/// names that build.
+#[cfg(feature = "harness")]
+#[test]
+fn build_sh_uses_the_measured_default_build() {
+    use evm_memory::harness::fuzz_find::{DEFAULT_BUILD, FIND_HEADING};
+    let script = read(".clusterfuzzlite/build.sh");
+    assert_eq!(
+        script.contains("--no-trace-compares"),
+        !DEFAULT_BUILD.trace_compares,
+        "build.sh and DEFAULT_BUILD disagree on comparison tracing"
+    );
+    assert_eq!(
+        script.contains("dict = $target.dict"),
+        DEFAULT_BUILD.dict,
+        "build.sh and DEFAULT_BUILD disagree on the dictionary"
+    );
+    let report = read("reports/fuzz.md");
+    assert!(
+        report.contains(FIND_HEADING),
+        "reports/fuzz.md has no fuzz-find section"
+    );
+    assert!(
+        report.contains(&format!("is **{}**", DEFAULT_BUILD.label())),
+        "reports/fuzz.md does not name the default build"
+    );
+}

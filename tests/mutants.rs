@@ -164,3 +164,40 @@ fn mutants_are_selectable_and_never_default() {
         "{e}"
     );
 }
+
+/// Regression: a mutant's own arithmetic on huge operands (an MCOPY of `2^64 − 1` bytes to a
+/// higher address overflowed `mcopy-forward`'s size check, found by `conformance fuzz-find`
+/// as a crash that named no mutant) never panics: the op fails as it does in ours.
+#[test]
+fn mutants_survive_huge_operands() {
+    let huge = U256::from(u64::MAX);
+    let ops = vec![
+        Op::MCopy {
+            dst: u(1),
+            src: u(0),
+            len: huge,
+        },
+        Op::CallDataCopy {
+            mem_offset: u(0),
+            data_offset: huge,
+            len: huge,
+        },
+        Op::MStore8 {
+            offset: huge,
+            value: 1,
+        },
+    ];
+    for (name, _) in MUTANTS {
+        let engine = format!("mutant:{name}");
+        for op in &ops {
+            let case = Case {
+                ops: vec![op.clone()],
+                ..Case::default()
+            };
+            // Agreement or a divergence naming the mutant; a panic fails the test.
+            if let Err(d) = oracle(&[&engine, "model"], Mode::Full).run(&case) {
+                assert_eq!(d.suspects(), [engine.as_str()], "{d}");
+            }
+        }
+    }
+}

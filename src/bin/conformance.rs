@@ -365,6 +365,12 @@ struct FuzzFindArgs {
     /// Skip the builds (use what is built).
     #[arg(long)]
     no_build: bool,
+    /// The measurements' JSON (written by a run, read by --render).
+    #[arg(long, default_value = "reports/fuzz-find.json")]
+    json: PathBuf,
+    /// Measure nothing: write the section again from the JSON of an earlier run.
+    #[arg(long)]
+    render: bool,
 }
 
 #[derive(Args, Debug)]
@@ -1097,8 +1103,25 @@ fn find_runs(runs: &[FindRun], jobs: usize) -> Vec<(bool, String, f64)> {
 fn fuzz_find(args: &FuzzFindArgs) -> Result<bool, String> {
     use evm_memory::harness::fuzz_find::{
         find_markdown, hunt_end, hunt_selection, mutants_for, parse_work, replace_find_section,
-        run_args, FindConditions, Hunt, HuntEnd, WorkRate, FIND_BUILDS,
+        run_args, FindConditions, FindResults, Hunt, HuntEnd, WorkRate, FIND_BUILDS,
     };
+    let write_section = |results: &FindResults| -> Result<bool, String> {
+        let section = find_markdown(&results.hunts, &results.rates, &results.conditions);
+        let text = fs::read_to_string(&args.out).unwrap_or_default();
+        let md = replace_find_section(&text, &section);
+        fs::write(&args.out, &md)
+            .map_err(|e| format!("cannot write `{}`: {e}", args.out.display()))?;
+        print!("{section}");
+        println!("\nwrote {}", args.out.display());
+        Ok(true)
+    };
+    if args.render {
+        let text = fs::read_to_string(&args.json)
+            .map_err(|e| format!("cannot read `{}`: {e}", args.json.display()))?;
+        let results: FindResults = serde_json::from_str(&text)
+            .map_err(|e| format!("`{}` is not a fuzz-find result: {e}", args.json.display()))?;
+        return write_section(&results);
+    }
     let toml_path = args.fuzz_dir.join("Cargo.toml");
     let toml = fs::read_to_string(&toml_path)
         .map_err(|e| format!("cannot read `{}`: {e}", toml_path.display()))?;
@@ -1256,19 +1279,21 @@ fn fuzz_find(args: &FuzzFindArgs) -> Result<bool, String> {
                 target,
                 build,
                 exec_per_sec: rate.map(|r| r.per_sec),
-                work_per_sec: work,
+                work_per_sec: work.map(|(w, unit)| (w, unit.to_string())),
             });
         }
     }
     let _ = fs::remove_dir_all(&work);
     conditions.load.1 = load_average();
-    let section = find_markdown(&hunts, &rates, &conditions);
-    let text = fs::read_to_string(&args.out).unwrap_or_default();
-    let md = replace_find_section(&text, &section);
-    fs::write(&args.out, &md).map_err(|e| format!("cannot write `{}`: {e}", args.out.display()))?;
-    print!("{section}");
-    println!("\nwrote {}", args.out.display());
-    Ok(true)
+    let results = FindResults {
+        conditions,
+        hunts,
+        rates,
+    };
+    let json = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
+    fs::write(&args.json, json + "\n")
+        .map_err(|e| format!("cannot write `{}`: {e}", args.json.display()))?;
+    write_section(&results)
 }
 
 fn save_inputs(report: &evm_memory::harness::campaign::CampaignReport, dir: &Path) -> usize {

@@ -16,13 +16,15 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
+
 use super::cargo_fuzz::FuzzCommand;
 use super::report::thousands;
 
 /// One of the four builds compared: comparison tracing (libFuzzer's `trace-cmp`
 /// instrumentation, on unless built with `cargo fuzz build --no-trace-compares`) and the
 /// target's dictionary (`-dict=fuzz/dicts/<target>.dict` at run time).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct FindBuild {
     /// Built with comparison tracing (cargo fuzz's default).
     pub trace_compares: bool,
@@ -173,7 +175,7 @@ pub fn run_args(
 }
 
 /// How one hunt ended.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum HuntEnd {
     /// The mutant was named in a divergence after `seconds` and `executions`.
     Found {
@@ -192,7 +194,7 @@ pub enum HuntEnd {
 }
 
 /// One hunt: a target, a mutant, a build and a seed.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Hunt {
     /// The fuzz target.
     pub target: String,
@@ -254,7 +256,7 @@ fn mutant_is_evm(mutant: &str) -> bool {
 }
 
 /// One target's work per second under one build, fuzzing from its committed corpus.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorkRate {
     /// The fuzz target.
     pub target: String,
@@ -262,8 +264,9 @@ pub struct WorkRate {
     pub build: FindBuild,
     /// Inputs per second (libFuzzer's `stat::average_exec_per_sec`).
     pub exec_per_sec: Option<u64>,
-    /// Ops or instructions compared per second, as the target printed it at exit.
-    pub work_per_sec: Option<(u64, &'static str)>,
+    /// Ops or instructions compared per second, as the target printed it at exit, and the
+    /// unit (`ops` or `instructions`).
+    pub work_per_sec: Option<(u64, String)>,
 }
 
 /// The work per second a target printed at exit (`work: … N ops compared/s over …`), with
@@ -285,7 +288,7 @@ pub fn parse_work(log: &str) -> Option<(u64, &'static str)> {
 }
 
 /// What a measurement knew of its conditions.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FindConditions {
     /// Time limit of a hunt, seconds.
     pub seconds: u64,
@@ -356,6 +359,18 @@ fn cells(hunts: &[Hunt]) -> Vec<(String, String)> {
         }
     }
     cells
+}
+
+/// Everything a `fuzz-find` run measured, as `reports/fuzz-find.json` keeps it (so that the
+/// section can be written again without measuring: `conformance fuzz-find --render`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FindResults {
+    /// The conditions.
+    pub conditions: FindConditions,
+    /// Every hunt.
+    pub hunts: Vec<Hunt>,
+    /// Every work-per-second run.
+    pub rates: Vec<WorkRate>,
 }
 
 /// The heading of the section [`find_markdown`] writes into `reports/fuzz.md`.
@@ -489,8 +504,8 @@ pub fn find_markdown(hunts: &[Hunt], rates: &[WorkRate], c: &FindConditions) -> 
                 let text = match cell {
                     Some(r) => {
                         let exec = r.exec_per_sec.map_or("—".into(), thousands);
-                        match r.work_per_sec {
-                            Some((w, unit)) => format!("{exec} exec/s, {} {unit}/s", thousands(w)),
+                        match &r.work_per_sec {
+                            Some((w, unit)) => format!("{exec} exec/s, {} {unit}/s", thousands(*w)),
                             None => format!("{exec} exec/s"),
                         }
                     }

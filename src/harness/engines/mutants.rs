@@ -200,7 +200,7 @@ impl MutantEngine {
                 else {
                     return;
                 };
-                if len == 0 || dst <= src || dst - src >= len || dst - src + len > MOST_BYTES {
+                if len == 0 || len > MOST_BYTES || dst <= src || dst - src >= len {
                     return;
                 }
                 // The source and the destination, as they were: the forward copy is replayed
@@ -243,7 +243,8 @@ impl MutantEngine {
                         let exact = quadratic(to) - quadratic(from);
                         let wrapped = wrapped_quadratic(to).saturating_sub(wrapped_quadratic(from));
                         let charged = obs.gas_charged.saturating_sub(exact) + wrapped;
-                        obs.gas_remaining += obs.gas_charged - charged;
+                        obs.gas_remaining =
+                            (obs.gas_remaining + obs.gas_charged).saturating_sub(charged);
                         obs.gas_charged = charged;
                     }
                 }

@@ -12,8 +12,8 @@ use std::fmt::Write as _;
 use std::sync::{Mutex, Once};
 
 use super::evm::Agreement;
-use super::observation::Outcome;
-use super::oracle::RunStats;
+use super::ops::observation::Outcome;
+use super::ops::oracle::RunStats;
 use super::report::thousands;
 
 /// Upper bounds (inclusive) of the call-depth classes the report counts inputs in; the last

@@ -25,21 +25,21 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::case::Case;
 use super::corpus::{list_corpus, replay_for, unreadable, CorpusError, CorpusFile, Replay};
 use super::corpus::{CORPUS_TARGETS, REGRESSIONS_DIR};
-use super::engine::Engine;
-use super::engines::isolate::{take_crashes, Isolated};
-use super::engines::{engines_by_names, is_engine_name, C_LIBRARY_PREFIX, ENGINE_NAMES};
 use super::evm::phase::{random_program_input, EvmAccumulator, EvmReport};
 use super::evm::{
     decode_program, fuzz_program, program_report, program_setup, rust_reproducer as evm_reproducer,
     EvmOracle,
 };
-use super::generate::{decode, decode_small, Profile};
-use super::oracle::{Mode, Oracle};
+use super::ops::case::Case;
+use super::ops::engine::Engine;
+use super::ops::engines::isolate::{take_crashes, Isolated};
+use super::ops::engines::{engines_by_names, is_engine_name, C_LIBRARY_PREFIX, ENGINE_NAMES};
+use super::ops::generate::{decode, decode_small, Profile};
+use super::ops::oracle::{Mode, Oracle};
+use super::ops::reproducer::rust_reproducer;
 use super::raw::drive_raw;
-use super::reproducer::rust_reproducer;
 pub mod compare;
 pub mod random;
 pub mod results;
@@ -365,7 +365,7 @@ impl Campaign {
     ///
     /// # Panics
     /// When a name is not one of [`ENGINE_NAMES`] (those of
-    /// [`parse_engine_selection`](super::engines::parse_engine_selection) always are).
+    /// [`parse_engine_selection`](super::ops::engines::parse_engine_selection) always are).
     pub fn new(config: CampaignConfig) -> Self {
         let names = config.engines.clone();
         for name in &names {
@@ -716,14 +716,14 @@ impl Campaign {
         }
         counts.push(("corpus".to_string(), acc.sequences - before));
         let before = acc.sequences;
-        for s in super::scenarios::all() {
+        for s in super::ops::scenarios::all() {
             let source = format!("spec phase: scenario {}", s.name);
             spec_ops += run.diff(&mut acc, &s.case, &source, s.target, &[]);
         }
         counts.push(("scenarios".to_string(), acc.sequences - before));
         let before = acc.sequences;
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
-        if let Ok(vectors) = super::vectors::load_dir(&dir) {
+        if let Ok(vectors) = super::ops::vectors::load_dir(&dir) {
             for v in &vectors {
                 let source = format!("spec phase: vector {}", v.name);
                 spec_ops += run.diff(&mut acc, &v.case, &source, "vectors", &[]);

@@ -1,7 +1,7 @@
 //! A seeded PRNG and the random inputs of a campaign, each a fixed function of the seed and its
 //! index.
 
-use crate::harness::generate::Profile;
+use crate::harness::ops::generate::Profile;
 
 /// SplitMix64 (Steele, Lea and Flood): a tiny, fast, seedable PRNG whose every output is a
 /// fixed function of the seed, so that a campaign is reproducible everywhere.

@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::harness::case::{OpKind, MAX_CALL_DEPTH};
-use crate::harness::engines::model_memory_cost;
 use crate::harness::evm::phase::EvmReport;
-use crate::harness::observation::Outcome;
-use crate::harness::oracle::RunStats;
+use crate::harness::ops::case::{OpKind, MAX_CALL_DEPTH};
+use crate::harness::ops::engines::model_memory_cost;
+use crate::harness::ops::observation::Outcome;
+use crate::harness::ops::oracle::RunStats;
 use crate::MemoryPricing;
 
 use super::sweep::{Sweep, SweepReport};

@@ -8,11 +8,11 @@
 use revm_interpreter::context_interface::cfg::{GasId, GasParams};
 use serde::Serialize;
 
-use crate::harness::case::{u, Case, Op, DEFAULT_LIMIT};
-use crate::harness::engine::{step_whole, Engine};
-use crate::harness::engines::model_memory_cost;
-use crate::harness::generate::pricing_from_byte;
-use crate::harness::observation::{Observation, Outcome};
+use crate::harness::ops::case::{u, Case, Op, DEFAULT_LIMIT};
+use crate::harness::ops::engine::{step_whole, Engine};
+use crate::harness::ops::engines::model_memory_cost;
+use crate::harness::ops::generate::pricing_from_byte;
+use crate::harness::ops::observation::{Observation, Outcome};
 use crate::{Gas, Memory, MemoryConfig, MemoryPricing, MAX_MEMORY_LIMIT};
 
 use super::results::Counts;

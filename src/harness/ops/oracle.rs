@@ -12,7 +12,7 @@
 //! return region it handed its caller; and everything — every frame's size and bytes — at the
 //! end of the case and every [`FULL_CHECK_EVERY`] ops (less often for a large memory: see
 //! [`BYTES_PER_OP`]), the bound `diff_evm`'s fast mode uses
-//! ([`evm::trace`](super::evm::trace)). A write anywhere else (a stray write) shows at the next
+//! ([`evm::trace`](crate::harness::evm::trace)). A write anywhere else (a stray write) shows at the next
 //! whole comparison; a divergence found in the fast mode is run again in the full mode, so the
 //! report names the first op after which the engines differ. `EVM_MEMORY_ORACLE=full` makes
 //! the full mode the default ([`Mode::from_env`]).
@@ -25,9 +25,9 @@ use super::budget::{credible_out_of_memory, guarded, requested_growth, Quote, CA
 use super::case::{Case, Op, OpKind, LARGE_FRAME};
 use super::engine::{observe_all, Engine, FrameBytes, Reach};
 use super::engines::{all_engines, selected_engines_or_exit};
-use super::evm::trace::{BYTES_PER_STEP, DIGEST_EVERY};
 use super::observation::{Observation, Outcome};
 use super::reproducer::{op_expr, rust_reproducer};
+use crate::harness::evm::trace::{BYTES_PER_STEP, DIGEST_EVERY};
 use crate::{saturating_usize, U256};
 
 /// Every how many ops the fast mode compares every frame's size and bytes even when no op could

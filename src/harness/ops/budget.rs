@@ -178,7 +178,7 @@ pub enum Quote {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::harness::case::u;
+    use crate::harness::ops::case::u;
 
     fn before(gas: u64, size: usize, total: usize) -> Observation {
         let mut obs = Observation::default();

@@ -51,16 +51,20 @@ pub mod campaign;
 pub mod cargo_fuzz;
 pub mod clients;
 pub mod corpus;
+pub mod counts;
 pub mod dicts;
 pub mod evm;
 pub mod export;
 pub mod fuzz_profile;
 pub mod fuzz_stats;
+pub mod json_diff;
 pub mod ops;
 pub(crate) mod panics;
 pub mod raw;
 pub mod report;
+pub mod rng;
 pub mod statetest;
+pub(crate) mod text;
 
 // The op level's modules at their paths from before it had a folder of its own.
 pub use ops::{

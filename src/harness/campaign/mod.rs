@@ -11,9 +11,14 @@
 //! removed), which is what `conformance --check` verifies ([`compare_reports`]).
 //!
 //! Files: this one runs the campaign; [`random`] draws its inputs, [`results`] holds the report's
-//! sections, [`sweep`] the cost sweep, [`compare`] the `--check` comparison. The corpus it
-//! replays is listed (and written, and minimised) by [`corpus`](super::corpus); the report is
-//! written to disk by [`report`](super::report).
+//! sections, [`sweep`] the cost sweep, [`spec_phase`] the spec phase. The campaign sits above
+//! the levels it runs ([`ops`](super::ops), [`evm`](super::evm)) and imports them, never the
+//! other way round; the `diff_evm` phase's results ([`EvmReport`]) are the bytecode level's own.
+//! The corpus it replays is listed (and written, and minimised) by [`corpus`](super::corpus);
+//! the results are rendered and written to disk by [`report`](super::report), which the
+//! campaign does not import. The `--check` comparison ([`compare_reports`]) lives in
+//! [`json_diff`](super::json_diff), the seeded PRNG in [`rng`](super::rng), so that the levels
+//! can use them without importing the campaign.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -40,24 +45,24 @@ use super::ops::generate::{decode, decode_small, Profile};
 use super::ops::oracle::{Mode, Oracle};
 use super::ops::reproducer::rust_reproducer;
 use super::raw::drive_raw;
-pub mod compare;
 pub mod random;
 pub mod results;
 pub mod spec_phase;
 pub mod sweep;
 
-pub use compare::{compare_reports, TIMING_KEYS};
-pub use random::{random_input, SplitMix64};
+pub use crate::harness::counts::Counts;
+pub use crate::harness::json_diff::{compare_reports, TIMING_KEYS};
+pub use crate::harness::ops::budget::mainnet_cost;
+pub use crate::harness::rng::{SplitMix64, DEFAULT_MAX_INPUT_LEN, DEFAULT_SEED};
+pub use random::random_input;
 pub use results::{
-    CampaignReport, CorpusReport, Counts, Divergences, ExpansionBucket, ExpansionBuckets, Failure,
+    CampaignReport, CorpusReport, Divergences, ExpansionBucket, ExpansionBuckets, Failure,
     PhaseStats, Phases, PlotData, RandomReport, ReachStats, Timing, OUTCOMES,
 };
 pub use spec_phase::{
     spec_available, spec_engines, SpecReport, DEFAULT_SPEC_SEQUENCES, ENABLE_SPEC,
 };
-pub use sweep::{
-    check_cost_classes, cost_sweep, mainnet_cost, sweep_words, CostClasses, Sweep, SweepReport,
-};
+pub use sweep::{check_cost_classes, cost_sweep, sweep_words, CostClasses, Sweep, SweepReport};
 
 use results::Accumulator;
 
@@ -65,14 +70,8 @@ use results::Accumulator;
 /// `revm-interpreter` dependency in `Cargo.toml` (a test keeps the two equal).
 pub const REVM_INTERPRETER_VERSION: &str = "43.0.2";
 
-/// The seed of the committed report.
-pub const DEFAULT_SEED: u64 = 0x5EED;
-
 /// Random sequences of the committed report (about half a minute in `--release`).
 pub const DEFAULT_SEQUENCES: u64 = 750_000;
-
-/// Longest random input, in bytes.
-pub const DEFAULT_MAX_INPUT_LEN: usize = 2048;
 
 /// Divergences reported in full; further ones are only counted.
 pub const DEFAULT_MAX_REPORTED: usize = 20;

@@ -10,7 +10,8 @@ use serde::Serialize;
 use crate::harness::ops::engine::Engine;
 use crate::harness::ops::engines::{engines_by_names, ExternalEngine, ENGINE_NAMES};
 
-use super::results::{Counts, PhaseStats};
+use super::results::PhaseStats;
+use crate::harness::counts::Counts;
 
 /// Random sequences of the spec phase in the committed report (about two minutes here).
 pub const DEFAULT_SPEC_SEQUENCES: u64 = 70_000;

@@ -9,7 +9,9 @@
 //!   the current context equal the model's, read back through the C API.
 //!
 //! Used by the `c_api` fuzz target, `tests/c_api.rs`, the corpus replay and the campaign; part
-//! of the harness, so that the C library itself ships no test code. Sizes stay small by
+//! of the harness, so that the C library itself ships no test code (at its top, beside
+//! [`raw`](super::raw): like it, one implementation driven alone from raw bytes, no case and
+//! no engines, so not in the op level). Sizes stay small by
 //! construction: offsets and lengths are either below 2^16 (or near the current size) or far
 //! beyond any limit.
 

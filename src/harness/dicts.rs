@@ -1,6 +1,6 @@
 //! Fuzz dictionaries: for each fuzz target, the byte strings its inputs need to hit (op tags,
 //! word edges, size classes, 2^32, 2^64 − 1, 2^256 − 1, opcodes and 0xEF prefixes), spelled
-//! by each generator's own encoder or reader (`generate::dictionary`,
+//! by each generator's own encoder or reader (`ops::generate::dictionary`,
 //! `evm::generate::dictionary`, `raw::dictionary`, `c_api::dictionary`), so that a dictionary
 //! cannot drift from the format it feeds.
 //!

@@ -2,10 +2,12 @@
 //! this crate's [`Memory`](crate::Memory), revm's `SharedMemory` and a reference model written
 //! from the EVM rules, comparing contents, size and expansion gas after every op.
 //!
-//! Layout, after wasmtime's `crates/fuzzing`: one folder per level, each self-contained, and
-//! above them what spans the levels.
+//! Layout, after wasmtime's `crates/fuzzing`: one folder per level, and above them what spans
+//! the levels. Imports flow one way: the levels ← [`campaign`] ← [`report`] (and [`export`]).
 //!
-//! The levels (none imports another level above it, or anything below in this list):
+//! The levels, each importing only the levels listed before it and the helpers at the end
+//! (never the campaign, the report or the other modules that span the levels; `clients` reads
+//! the `diff_evm` corpus through [`corpus`], which imports only `ops` and `evm`):
 //! * [`ops`] — the op level: cases of memory ops ([`Case`], [`Op`]) run against memory engines
 //!   ([`Engine`], [`engines`]: ours, revm's `SharedMemory`, the reference model, C libraries,
 //!   processes speaking the engine protocol) and compared by the [`Oracle`] after every op; its
@@ -26,12 +28,15 @@
 //! * [`c_api`] — the C API driven from raw bytes as a C caller would, checked against a plain
 //!   [`Memory`](crate::Memory) (the `c_api` fuzz target).
 //!
-//! Across the levels, each importing the levels and nothing above it:
+//! Across the levels (they import the levels; no level imports them):
 //! * [`campaign`] — the seeded conformance campaign behind the `conformance` command (the run;
-//!   its inputs, result sections, cost sweep and spec phase in its submodules);
-//! * [`report`] — renders the campaign's results (every level's phase): `conformance.json`,
-//!   `conformance.md` and the SVG figures; nothing imports it but the command;
-//! * [`export`] — the op-level cases with their expected observations as JSON vectors;
+//!   its inputs, result sections, cost sweep and spec phase in its submodules); it imports
+//!   the levels, never the report;
+//! * [`report`] — renders the campaign's results (the `diff_evm` phase's included):
+//!   `conformance.json`, `conformance.md` and the SVG figures; no module of the harness
+//!   imports it;
+//! * [`export`] — the op-level cases with their expected observations as JSON vectors
+//!   (`export-vectors`), drawn as the campaign draws them;
 //! * [`corpus`] — the corpus: listing it for replay, writing the named scenarios into it,
 //!   regression inputs and their tests (`write-corpus`, `tmin`);
 //! * [`cargo_fuzz`] — `cargo fuzz` command lines (`cmin`, `tmin`, `run`) and the throughput
@@ -39,9 +44,12 @@
 //! * [`fuzz_stats`] — what a fuzz target ran (outcomes, call depth), printed at exit;
 //! * [`dicts`] — the fuzz dictionaries, spelled by each level's own encoder.
 //!
-//! Small helpers every part may use, importing no part of the harness: [`asm`] (a bytecode
-//! assembler for transactions run through revm's EVM) and `panics` (a panic inside one case
-//! as that case's failure).
+//! Small helpers every part may use, importing no part of the harness, each named for what it
+//! holds: `text` (`thousands` number formatting), [`rng`] (the seeded PRNG every random input
+//! is drawn from, and the committed reports' seed), [`counts`] (named counts in a fixed order,
+//! as the reports list them), [`json_diff`] (`--check`: a committed JSON report against a
+//! regenerated one), [`asm`] (a bytecode assembler for transactions run through revm's EVM)
+//! and `panics` (a panic inside one case as that case's failure).
 //!
 //! Fuzz targets, tests and the conformance campaign all call these same functions.
 

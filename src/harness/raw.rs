@@ -5,6 +5,11 @@
 //! reference model's formula, and every byte equal to a plain shadow copy (so bytes past the
 //! last write are zero). Bytes are compared where a call could have changed them after every
 //! call, and in full every 64 calls, before a context exits, after a reset and at the end.
+//!
+//! It lives at the top of the harness, beside [`c_api`](super::c_api), rather than in the op
+//! level ([`ops`](super::ops)): it runs no case and compares no engines, but drives one
+//! implementation alone from raw bytes (the `memory_raw` fuzz target); it borrows only the
+//! op level's region clipping and the reference model's cost formula.
 
 use std::ops::Range;
 

@@ -1,6 +1,6 @@
-//! What a campaign reports: the JSON report's sections (`conformance.json`, written by
-//! [`report`](crate::harness::report)), and the accumulators that fold each case's statistics
-//! into them.
+//! What a campaign reports: the JSON report's sections (`conformance.json`, rendered and
+//! written by [`report`](crate::harness::report), which these types never import), and the
+//! accumulators that fold each case's statistics into them.
 
 use std::collections::BTreeMap;
 

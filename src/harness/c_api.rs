@@ -9,7 +9,9 @@
 //!   the current context equal the model's, read back through the C API.
 //!
 //! Used by the `c_api` fuzz target, `tests/c_api.rs`, the corpus replay and the campaign; part
-//! of the harness, so that the C library itself ships no test code. Sizes stay small by
+//! of the harness, so that the C library itself ships no test code (at its top, beside
+//! [`raw`](super::raw): like it, one implementation driven alone from raw bytes, no case and
+//! no engines, so not in the op level). Sizes stay small by
 //! construction: offsets and lengths are either below 2^16 (or near the current size) or far
 //! beyond any limit.
 
@@ -19,8 +21,8 @@ use core::ptr::{self, NonNull};
 use std::ops::Range;
 
 use crate::ffi::*;
-use crate::harness::engine::clip;
-use crate::harness::engines::model_memory_cost;
+use crate::harness::ops::engine::clip;
+use crate::harness::ops::engines::model_memory_cost;
 use crate::{
     Checkpoint, Gas, GasMeter, Memory, MemoryConfig, MemoryError, MemoryPricing, MAX_MEMORY_LIMIT,
 };
@@ -123,12 +125,12 @@ const LENGTH_U16: u8 = 7;
 const GAS_U64: u8 = 3;
 
 /// The `c_api` fuzz dictionary, spelled as this driver reads its operands: the word edges and
-/// size classes below 2^16 of [`magic_values`](crate::harness::generate::magic_values) as an
+/// size classes below 2^16 of [`magic_values`](crate::harness::ops::generate::magic_values) as an
 /// offset and as a length (the `u16` forms), and those below 2^64 as a gas budget (the `u64`
 /// form).
 pub fn dictionary() -> Vec<(String, Vec<u8>)> {
     let mut entries = Vec::new();
-    for (name, v) in crate::harness::generate::magic_values() {
+    for (name, v) in crate::harness::ops::generate::magic_values() {
         if v <= crate::U256::from(u16::MAX) {
             for (kind, selector) in [("offset", OFFSET_U16), ("length", LENGTH_U16)] {
                 let mut bytes = vec![selector];
@@ -1043,7 +1045,7 @@ mod tests {
 
     #[test]
     fn the_dictionary_spells_what_the_reader_reads() {
-        let values = crate::harness::generate::magic_values();
+        let values = crate::harness::ops::generate::magic_values();
         for (name, bytes) in dictionary() {
             let (kind, value) = name.split_once('_').unwrap();
             let want = values.iter().find(|(n, _)| n == value).unwrap().1;

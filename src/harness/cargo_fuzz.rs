@@ -7,7 +7,7 @@ use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::report::thousands;
+use super::text::thousands;
 
 /// A command line to run (so that `--dry-run` can print it and tests can inspect it).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -11,8 +11,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::generate::Profile;
-use super::scenarios;
+use super::ops::generate::Profile;
+use super::ops::scenarios;
 
 /// The fuzz targets whose corpus the campaign replays, in replay order.
 pub const CORPUS_TARGETS: [&str; 5] = ["diff_ops", "diff_small", "memory_raw", "c_api", "diff_evm"];

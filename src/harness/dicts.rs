@@ -1,6 +1,6 @@
 //! Fuzz dictionaries: for each fuzz target, the byte strings its inputs need to hit (op tags,
 //! word edges, size classes, 2^32, 2^64 − 1, 2^256 − 1, opcodes and 0xEF prefixes), spelled
-//! by each generator's own encoder or reader (`generate::dictionary`,
+//! by each generator's own encoder or reader (`ops::generate::dictionary`,
 //! `evm::generate::dictionary`, `raw::dictionary`, `c_api::dictionary`), so that a dictionary
 //! cannot drift from the format it feeds.
 //!
@@ -17,7 +17,7 @@ pub const DICT_TARGETS: [&str; 5] = ["diff_ops", "diff_small", "memory_raw", "c_
 /// The named entries of `target`'s dictionary, or `None` for a target without one.
 pub fn entries(target: &str) -> Option<Vec<(String, Vec<u8>)>> {
     Some(match target {
-        "diff_ops" | "diff_small" => super::generate::dictionary(),
+        "diff_ops" | "diff_small" => super::ops::generate::dictionary(),
         "memory_raw" => super::raw::dictionary(),
         "c_api" => super::c_api::dictionary(),
         "diff_evm" => super::evm::generate::dictionary(),
@@ -95,8 +95,8 @@ pub fn write_dictionaries(dir: &Path, check: bool) -> Result<Vec<PathBuf>, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::harness::case::{Case, Op};
-    use crate::harness::generate::{encode, magic_values};
+    use crate::harness::ops::case::{Case, Op};
+    use crate::harness::ops::generate::{encode, magic_values};
 
     #[test]
     fn op_model_entries_are_what_the_encoder_writes() {

@@ -13,15 +13,15 @@ use revm_primitives::keccak256;
 use serde_json::{json, Value};
 
 use super::campaign::{random_input, spec_available, spec_engines};
-use super::case::Case;
 use super::corpus::{list_corpus, replay_for, Replay};
-use super::engine::{step_whole, Engine};
-use super::engines::{engines_by_names, ModelEngine, ENGINE_NAMES};
-use super::generate::{decode, decode_small, Profile};
-use super::observation::{Observation, Output};
-use super::oracle::Oracle;
-use super::protocol::{case_to_json, hex, outcome_name};
-use super::{scenarios, vectors};
+use super::ops::case::Case;
+use super::ops::engine::{step_whole, Engine};
+use super::ops::engines::{engines_by_names, ModelEngine, ENGINE_NAMES};
+use super::ops::generate::{decode, decode_small, Profile};
+use super::ops::observation::{Observation, Output};
+use super::ops::oracle::Oracle;
+use super::ops::protocol::{case_to_json, hex, outcome_name};
+use super::ops::{scenarios, vectors};
 
 /// The version of the exported files' schema.
 pub const SCHEMA_VERSION: u64 = 1;

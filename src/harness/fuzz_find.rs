@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::cargo_fuzz::FuzzCommand;
-use super::report::thousands;
+use super::text::thousands;
 
 /// One of the four builds compared: comparison tracing (libFuzzer's `trace-cmp`
 /// instrumentation, on unless built with `cargo fuzz build --no-trace-compares`) and the

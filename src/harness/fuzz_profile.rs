@@ -43,21 +43,25 @@ pub const PROFILE_GROUPS: [(&str, &[&str]); 13] = [
     ),
     (
         "the `ours` and `ours-plain` adapters",
-        &["harness::engines::ours"],
+        &["harness::ops::engines::ours"],
     ),
     (
         "the `revm` adapter and revm's `SharedMemory`",
-        &["harness::engines::revm", "SharedMemory"],
+        &["harness::ops::engines::revm", "SharedMemory"],
     ),
-    ("the reference model", &["harness::engines::model"]),
+    ("the reference model", &["harness::ops::engines::model"]),
     (
         "the oracle and observations",
-        &["harness::oracle", "harness::observation", "harness::engine"],
+        &[
+            "harness::ops::oracle",
+            "harness::ops::observation",
+            "harness::ops::engine",
+        ],
     ),
     (
         "decoding inputs (generators)",
         &[
-            "harness::generate",
+            "harness::ops::generate",
             "harness::evm::generate",
             "harness::evm::compile",
         ],
@@ -252,8 +256,8 @@ mod tests {
             #\n    22.20%  [.] __sanitizer_cov_trace_const_cmp8   -   -\n\
             \x20   10.38%  [.] __memcmp_evex_movbe   -   -\n\
             \x20    4.61%  [.] fuzzer::Fuzzer::RunOne(unsigned char const*)::{lambda}   -   -\n\
-            \x20    4.48%  [.] <evm_memory::harness::engines::ours::OursEngine as evm_memory::harness::engine::Engine>::step   -   -\n\
-            \x20    1.00%  [.] evm_memory::harness::engines::ours::OursEngine::touch   -   -\n\
+            \x20    4.48%  [.] <evm_memory::harness::ops::engines::ours::OursEngine as evm_memory::harness::ops::engine::Engine>::step   -   -\n\
+            \x20    1.00%  [.] evm_memory::harness::ops::engines::ours::OursEngine::touch   -   -\n\
             \x20    1.13%  [k] exc_page_fault   -   -\n\
             \x20    0.26%  [.] evm_memory::context::<impl evm_memory::memory::Memory>::enter_child   -   -\n";
         let shares = profile_shares(report);

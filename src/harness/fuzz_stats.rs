@@ -12,9 +12,9 @@ use std::fmt::Write as _;
 use std::sync::{Mutex, Once};
 
 use super::evm::Agreement;
-use super::observation::Outcome;
-use super::oracle::RunStats;
-use super::report::thousands;
+use super::ops::observation::Outcome;
+use super::ops::oracle::RunStats;
+use super::text::thousands;
 
 /// Upper bounds (inclusive) of the call-depth classes the report counts inputs in; the last
 /// class is call depth 1,024, the EVM's limit.

@@ -2,75 +2,91 @@
 //! this crate's [`Memory`](crate::Memory), revm's `SharedMemory` and a reference model written
 //! from the EVM rules, comparing contents, size and expansion gas after every op.
 //!
-//! Layout, after wasmtime's `crates/fuzzing`:
-//! * [`asm`] — a small bytecode assembler for transactions run through revm's EVM;
+//! Layout, after wasmtime's `crates/fuzzing`: one folder per level, and above them what spans
+//! the levels. Imports flow one way: the levels ← [`campaign`] ← [`report`] (and [`export`]).
+//!
+//! The levels, each importing only the levels listed before it and the helpers at the end
+//! (never the campaign, the report or the other modules that span the levels; `clients` reads
+//! the `diff_evm` corpus through [`corpus`], which imports only `ops` and `evm`):
+//! * [`ops`] — the op level: cases of memory ops ([`Case`], [`Op`]) run against memory engines
+//!   ([`Engine`], [`engines`]: ours, revm's `SharedMemory`, the reference model, C libraries,
+//!   processes speaking the engine protocol) and compared by the [`Oracle`] after every op; its
+//!   generator, scenarios, vectors, observations, budget and reproducers;
+//! * [`evm`] — the bytecode-level differential `diff_evm`: transactions over generated
+//!   contracts (biased toward memory) through stock revm and `MemoryEvm`, compared before
+//!   every instruction (it builds on the op level: a case compiles to a program);
+//! * [`statetest`] — the ethereum/tests state-test runner behind `conformance statetest`:
+//!   whole transactions through revm's EVM (and any other engine registered there), checked
+//!   against the files' post-states and against each other;
+//! * [`clients`] — foreign EVMs (the execution specs, geth, besu, evmone, revme) run on the
+//!   `diff_evm` programs exported as state tests, their EIP-3155 traces compared with
+//!   `MemoryEvm`'s step by step, memory included.
+//!
+//! Drivers of one implementation alone, from raw bytes (no case, no engine to compare with):
+//! * [`raw`] — unstructured input driving our memory through every public call, with
+//!   invariant checks (the `memory_raw` fuzz target);
 //! * [`c_api`] — the C API driven from raw bytes as a C caller would, checked against a plain
-//!   [`Memory`](crate::Memory) (the `c_api` fuzz target);
-//! * [`case`] — the op model ([`Case`], [`Op`]);
-//! * [`generate`] — bytes to a valid case, biased toward the edges ([`decode`], [`encode`]);
-//! * [`engine`] and [`engines`] — one trait, one adapter file per engine, engines built by name
-//!   (`EVM_MEMORY_ENGINES` chooses them for tests, fuzz targets and the campaign);
-//! * [`observation`] — what every engine shows after each op, compared with `==`;
-//! * [`oracle`] — runs a case through the engines and reports the first divergence;
-//! * [`reproducer`] — a case as pasteable Rust;
-//! * [`raw`] — unstructured input driving our memory alone, with invariant checks;
-//! * [`scenarios`] — named cases that seed the corpus;
-//! * [`vectors`] — named conformance vectors with expected observations (`tests/vectors/*.txt`);
+//!   [`Memory`](crate::Memory) (the `c_api` fuzz target).
+//!
+//! Across the levels (they import the levels; no level imports them):
 //! * [`campaign`] — the seeded conformance campaign behind the `conformance` command (the run;
-//!   its inputs, report sections, cost sweep and `--check` comparison in its submodules);
+//!   its inputs, result sections, cost sweep and spec phase in its submodules); it imports
+//!   the levels, never the report;
+//! * [`report`] — renders the campaign's results (the `diff_evm` phase's included):
+//!   `conformance.json`, `conformance.md` and the SVG figures; no module of the harness
+//!   imports it;
+//! * [`export`] — the op-level cases with their expected observations as JSON vectors
+//!   (`export-vectors`), drawn as the campaign draws them;
 //! * [`corpus`] — the corpus: listing it for replay, writing the named scenarios into it,
 //!   regression inputs and their tests (`write-corpus`, `tmin`);
 //! * [`cargo_fuzz`] — `cargo fuzz` command lines (`cmin`, `tmin`, `run`) and the throughput
 //!   report `fuzz-rate` writes; [`fuzz_profile`] — where a target's time goes (`perf`);
 //! * [`fuzz_stats`] — what a fuzz target ran (outcomes, call depth), printed at exit;
-//! * [`report`] — the campaign's JSON and Markdown reports and SVG figures;
-//! * [`evm`] — the bytecode-level differential `diff_evm`: transactions over generated
-//!   contracts (biased toward memory) through stock revm and `MemoryEvm`, compared before
-//!   every instruction;
-//! * [`clients`] — foreign EVMs (the execution specs, geth, besu, evmone, revme) run on the
-//!   `diff_evm` programs exported as state tests, their EIP-3155 traces compared with
-//!   `MemoryEvm`'s step by step, memory included;
-//! * [`statetest`] — the ethereum/tests state-test runner behind `conformance statetest`:
-//!   whole transactions through revm's EVM (and any other engine registered there), checked
-//!   against the files' post-states and against each other.
+//! * [`dicts`] — the fuzz dictionaries, spelled by each level's own encoder.
+//!
+//! Small helpers every part may use, importing no part of the harness, each named for what it
+//! holds: `text` (`thousands` number formatting), [`rng`] (the seeded PRNG every random input
+//! is drawn from, and the committed reports' seed), [`counts`] (named counts in a fixed order,
+//! as the reports list them), [`json_diff`] (`--check`: a committed JSON report against a
+//! regenerated one), [`asm`] (a bytecode assembler for transactions run through revm's EVM)
+//! and `panics` (a panic inside one case as that case's failure).
 //!
 //! Fuzz targets, tests and the conformance campaign all call these same functions.
 
 pub mod asm;
-pub mod budget;
 pub mod c_api;
 pub mod campaign;
 pub mod cargo_fuzz;
-pub mod case;
 pub mod clients;
 pub mod corpus;
+pub mod counts;
 pub mod dicts;
-pub mod engine;
-pub mod engines;
 pub mod evm;
 pub mod export;
 pub mod fuzz_find;
 pub mod fuzz_profile;
 pub mod fuzz_stats;
-pub mod generate;
-pub mod observation;
-pub mod oracle;
+pub mod json_diff;
+pub mod ops;
 pub(crate) mod panics;
-pub mod protocol;
 pub mod raw;
 pub mod report;
-pub mod reproducer;
-pub mod scenarios;
-pub mod serve;
+pub mod rng;
 pub mod statetest;
-pub mod vectors;
+pub(crate) mod text;
 
-pub use case::{child_gas, u, Capacity, Case, Op, OpKind};
-pub use engine::{Engine, Reach};
-pub use engines::{ModelBugs, ModelEngine, OursEngine, RevmEngine};
-pub use generate::{decode, decode_small, encode, encode_with, Profile, SmallCase};
-pub use observation::{Observation, Outcome, Output};
-pub use oracle::{check_case, run_case, Divergence, Mode, Oracle, RunStats};
+// The op level's modules at their paths from before it had a folder of its own.
+pub use ops::{
+    budget, case, engine, engines, generate, observation, oracle, protocol, reproducer, scenarios,
+    serve, vectors,
+};
+
+pub use ops::{check_case, run_case, Divergence, Mode, Oracle, RunStats};
+pub use ops::{child_gas, u, Capacity, Case, Op, OpKind};
+pub use ops::{decode, decode_small, encode, encode_with, Profile, SmallCase};
+pub use ops::{Engine, Reach};
+pub use ops::{ModelBugs, ModelEngine, OursEngine, RevmEngine};
+pub use ops::{Observation, Outcome, Output};
 pub use raw::drive_raw;
 
 /// The `diff_ops` fuzz target: decode as a [`Case`] (as libFuzzer's typed target would) and
@@ -94,7 +110,7 @@ fn check_bytes(data: &[u8], profile: Profile, target: &'static str) {
     }
     CASE.with(|case| {
         let mut case = case.borrow_mut();
-        generate::decode_into(data, profile, &mut case);
+        ops::generate::decode_into(data, profile, &mut case);
         let stats = check_case(&case);
         fuzz_stats::record_case(target, &stats);
     });

@@ -5,11 +5,16 @@
 //! reference model's formula, and every byte equal to a plain shadow copy (so bytes past the
 //! last write are zero). Bytes are compared where a call could have changed them after every
 //! call, and in full every 64 calls, before a context exits, after a reset and at the end.
+//!
+//! It lives at the top of the harness, beside [`c_api`](super::c_api), rather than in the op
+//! level ([`ops`](super::ops)): it runs no case and compares no engines, but drives one
+//! implementation alone from raw bytes (the `memory_raw` fuzz target); it borrows only the
+//! op level's region clipping and the reference model's cost formula.
 
 use std::ops::Range;
 
-use crate::harness::engine::clip;
-use crate::harness::engines::model_memory_cost;
+use crate::harness::ops::engine::clip;
+use crate::harness::ops::engines::model_memory_cost;
 use crate::{Checkpoint, Gas, GasMeter, Memory, MemoryConfig, MemoryError, MemoryPricing};
 
 struct Bytes<'a>(&'a [u8]);
@@ -47,11 +52,11 @@ impl Bytes<'_> {
 const U16_SELECTOR: u8 = 3;
 
 /// The `memory_raw` fuzz dictionary: the word edges and size classes below 2^16 of
-/// [`magic_values`](crate::harness::generate::magic_values), spelled as an offset or length is
+/// [`magic_values`](crate::harness::ops::generate::magic_values), spelled as an offset or length is
 /// read here (the selector of the `u16` form, then the value). The other values the target
 /// needs (near `usize::MAX`, past 2^32) have selectors of their own.
 pub fn dictionary() -> Vec<(String, Vec<u8>)> {
-    crate::harness::generate::magic_values()
+    crate::harness::ops::generate::magic_values()
         .into_iter()
         .filter(|(_, v)| *v <= crate::U256::from(u16::MAX))
         .map(|(name, v)| {
@@ -542,7 +547,7 @@ mod tests {
     #[test]
     fn the_dictionary_spells_what_the_reader_reads() {
         for (name, bytes) in dictionary() {
-            let want = crate::harness::generate::magic_values()
+            let want = crate::harness::ops::generate::magic_values()
                 .into_iter()
                 .find(|(n, _)| format!("size_{n}") == name)
                 .map(|(_, v)| v.to::<usize>())

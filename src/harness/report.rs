@@ -12,8 +12,10 @@ use std::path::{Path, PathBuf};
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
 
-use super::campaign::mainnet_cost;
 use super::campaign::{CampaignReport, PhaseStats, ReachStats};
+use super::evm::phase::EvmReport;
+use super::ops::budget::mainnet_cost;
+use super::text::thousands;
 
 /// File names written by [`write_report`], in order.
 pub const REPORT_FILES: [&str; 4] = [
@@ -44,19 +46,6 @@ pub fn write_report(report: &CampaignReport, out_dir: &Path) -> Result<Vec<PathB
         written.push(path);
     }
     Ok(written)
-}
-
-/// `n` with thousands separators (`1,234,567`).
-pub(crate) fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// `133,920 bytes (130.8 KiB)`.
@@ -258,7 +247,7 @@ pub fn markdown(r: &CampaignReport) -> String {
             .join(" and ")
     );
 
-    s.push_str(&crate::harness::evm::phase::markdown(&r.evm));
+    s.push_str(&evm_markdown(&r.evm));
     let _ = writeln!(s, "## Expansion gas\n");
     let _ = writeln!(s, "![expansion gas](expansion_gas.svg)\n");
     let _ = writeln!(
@@ -336,6 +325,47 @@ pub fn markdown(r: &CampaignReport) -> String {
             let _ = writeln!(s, "````text\n{}\n````\n", f.text.trim_end());
         }
     }
+    s
+}
+
+/// The `diff_evm` phase ([`EvmReport`]) as a Markdown section.
+fn evm_markdown(r: &EvmReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "## Bytecode-level differential (`diff_evm`)\n");
+    let _ = writeln!(
+        s,
+        "Generated programs (transactions over a few contracts, biased toward memory) run \
+         through stock revm and `MemoryEvm`, compared before every instruction (depth, code, \
+         pc, opcode, gas left, the frame's memory) and at the end (result, gas, output, logs, \
+         state).\n"
+    );
+    let _ = writeln!(
+        s,
+        "| part | programs | instructions compared | succeeded | deepest call | largest frame | over budget |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|");
+    for (name, p) in [
+        ("corpus", &r.corpus),
+        ("random", &r.random),
+        ("total", &r.total),
+    ] {
+        let _ = writeln!(
+            s,
+            "| {name} | {} | {} | {} | {} | {} B | {} |",
+            thousands(p.programs),
+            thousands(p.instructions),
+            thousands(p.succeeded),
+            p.max_depth,
+            thousands(u64::from(p.max_frame_memory)),
+            p.over_budget
+        );
+    }
+    let _ = writeln!(s, "\nInstructions compared by opcode (both parts):\n");
+    let _ = writeln!(s, "| opcode | compared |\n|---|---:|");
+    for (name, n) in &r.total.by_opcode.0 {
+        let _ = writeln!(s, "| {name} | {} |", thousands(*n));
+    }
+    s.push('\n');
     s
 }
 

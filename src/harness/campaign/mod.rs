@@ -11,9 +11,14 @@
 //! removed), which is what `conformance --check` verifies ([`compare_reports`]).
 //!
 //! Files: this one runs the campaign; [`random`] draws its inputs, [`results`] holds the report's
-//! sections, [`sweep`] the cost sweep, [`compare`] the `--check` comparison. The corpus it
-//! replays is listed (and written, and minimised) by [`corpus`](super::corpus); the report is
-//! written to disk by [`report`](super::report).
+//! sections, [`sweep`] the cost sweep, [`spec_phase`] the spec phase. The campaign sits above
+//! the levels it runs ([`ops`](super::ops), [`evm`](super::evm)) and imports them, never the
+//! other way round; the `diff_evm` phase's results ([`EvmReport`]) are the bytecode level's own.
+//! The corpus it replays is listed (and written, and minimised) by [`corpus`](super::corpus);
+//! the results are rendered and written to disk by [`report`](super::report), which the
+//! campaign does not import. The `--check` comparison ([`compare_reports`]) lives in
+//! [`json_diff`](super::json_diff), the seeded PRNG in [`rng`](super::rng), so that the levels
+//! can use them without importing the campaign.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -25,39 +30,39 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::case::Case;
 use super::corpus::{list_corpus, replay_for, unreadable, CorpusError, CorpusFile, Replay};
 use super::corpus::{CORPUS_TARGETS, REGRESSIONS_DIR};
-use super::engine::Engine;
-use super::engines::isolate::{take_crashes, Isolated};
-use super::engines::{engines_by_names, is_engine_name, C_LIBRARY_PREFIX, ENGINE_NAMES};
 use super::evm::phase::{random_program_input, EvmAccumulator, EvmReport};
 use super::evm::{
     decode_program, fuzz_program, program_report, program_setup, rust_reproducer as evm_reproducer,
     EvmOracle,
 };
-use super::generate::{decode, decode_small, Profile};
-use super::oracle::{Mode, Oracle};
+use super::ops::case::Case;
+use super::ops::engine::Engine;
+use super::ops::engines::isolate::{take_crashes, Isolated};
+use super::ops::engines::{engines_by_names, is_engine_name, C_LIBRARY_PREFIX, ENGINE_NAMES};
+use super::ops::generate::{decode, decode_small, Profile};
+use super::ops::oracle::{Mode, Oracle};
+use super::ops::reproducer::rust_reproducer;
 use super::raw::drive_raw;
-use super::reproducer::rust_reproducer;
-pub mod compare;
 pub mod random;
 pub mod results;
 pub mod spec_phase;
 pub mod sweep;
 
-pub use compare::{compare_reports, TIMING_KEYS};
-pub use random::{random_input, SplitMix64};
+pub use crate::harness::counts::Counts;
+pub use crate::harness::json_diff::{compare_reports, TIMING_KEYS};
+pub use crate::harness::ops::budget::mainnet_cost;
+pub use crate::harness::rng::{SplitMix64, DEFAULT_MAX_INPUT_LEN, DEFAULT_SEED};
+pub use random::random_input;
 pub use results::{
-    CampaignReport, CorpusReport, Counts, Divergences, ExpansionBucket, ExpansionBuckets, Failure,
+    CampaignReport, CorpusReport, Divergences, ExpansionBucket, ExpansionBuckets, Failure,
     PhaseStats, Phases, PlotData, RandomReport, ReachStats, Timing, OUTCOMES,
 };
 pub use spec_phase::{
     spec_available, spec_engines, SpecReport, DEFAULT_SPEC_SEQUENCES, ENABLE_SPEC,
 };
-pub use sweep::{
-    check_cost_classes, cost_sweep, mainnet_cost, sweep_words, CostClasses, Sweep, SweepReport,
-};
+pub use sweep::{check_cost_classes, cost_sweep, sweep_words, CostClasses, Sweep, SweepReport};
 
 use results::Accumulator;
 
@@ -65,14 +70,8 @@ use results::Accumulator;
 /// `revm-interpreter` dependency in `Cargo.toml` (a test keeps the two equal).
 pub const REVM_INTERPRETER_VERSION: &str = "43.0.2";
 
-/// The seed of the committed report.
-pub const DEFAULT_SEED: u64 = 0x5EED;
-
 /// Random sequences of the committed report (about half a minute in `--release`).
 pub const DEFAULT_SEQUENCES: u64 = 750_000;
-
-/// Longest random input, in bytes.
-pub const DEFAULT_MAX_INPUT_LEN: usize = 2048;
 
 /// Divergences reported in full; further ones are only counted.
 pub const DEFAULT_MAX_REPORTED: usize = 20;
@@ -365,7 +364,7 @@ impl Campaign {
     ///
     /// # Panics
     /// When a name is not one of [`ENGINE_NAMES`] (those of
-    /// [`parse_engine_selection`](super::engines::parse_engine_selection) always are).
+    /// [`parse_engine_selection`](super::ops::engines::parse_engine_selection) always are).
     pub fn new(config: CampaignConfig) -> Self {
         let names = config.engines.clone();
         for name in &names {
@@ -716,14 +715,14 @@ impl Campaign {
         }
         counts.push(("corpus".to_string(), acc.sequences - before));
         let before = acc.sequences;
-        for s in super::scenarios::all() {
+        for s in super::ops::scenarios::all() {
             let source = format!("spec phase: scenario {}", s.name);
             spec_ops += run.diff(&mut acc, &s.case, &source, s.target, &[]);
         }
         counts.push(("scenarios".to_string(), acc.sequences - before));
         let before = acc.sequences;
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
-        if let Ok(vectors) = super::vectors::load_dir(&dir) {
+        if let Ok(vectors) = super::ops::vectors::load_dir(&dir) {
             for v in &vectors {
                 let source = format!("spec phase: vector {}", v.name);
                 spec_ops += run.diff(&mut acc, &v.case, &source, "vectors", &[]);

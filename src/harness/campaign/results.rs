@@ -1,46 +1,20 @@
-//! What a campaign reports: the JSON report's sections (`conformance.json`, written by
-//! [`report`](crate::harness::report)), and the accumulators that fold each case's statistics
-//! into them.
+//! What a campaign reports: the JSON report's sections (`conformance.json`, rendered and
+//! written by [`report`](crate::harness::report), which these types never import), and the
+//! accumulators that fold each case's statistics into them.
 
 use std::collections::BTreeMap;
 
-use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::harness::case::{OpKind, MAX_CALL_DEPTH};
-use crate::harness::engines::model_memory_cost;
+use crate::harness::counts::Counts;
 use crate::harness::evm::phase::EvmReport;
-use crate::harness::observation::Outcome;
-use crate::harness::oracle::RunStats;
+use crate::harness::ops::case::{OpKind, MAX_CALL_DEPTH};
+use crate::harness::ops::engines::model_memory_cost;
+use crate::harness::ops::observation::Outcome;
+use crate::harness::ops::oracle::RunStats;
 use crate::MemoryPricing;
 
 use super::sweep::{Sweep, SweepReport};
-
-/// Counts in a fixed order, serialised as a JSON object in that order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Counts(pub Vec<(String, u64)>);
-
-impl Counts {
-    /// The count for `key` (0 when absent).
-    pub fn get(&self, key: &str) -> u64 {
-        self.0.iter().find(|(k, _)| k == key).map_or(0, |(_, v)| *v)
-    }
-
-    /// Sum of all counts.
-    pub fn total(&self) -> u64 {
-        self.0.iter().map(|(_, v)| v).sum()
-    }
-}
-
-impl Serialize for Counts {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 
 /// Every [`Outcome`] an agreed op can have, in declaration order (the report lists all of them,
 /// hit or not). [`Outcome::Runaway`] is left out: it is never agreed (always a divergence), and

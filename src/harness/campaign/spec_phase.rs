@@ -1,16 +1,17 @@
 //! The spec phase: the corpus's op sequences, the named scenarios, the vectors and a fixed
 //! number of random sequences through the built-in engines and the execution specs
-//! ([`spec`](crate::harness::engines::ExternalEngine::spec), a Python driver over the
+//! ([`spec`](crate::harness::ops::engines::ExternalEngine::spec), a Python driver over the
 //! `ethereum-execution` package), compared op by op like the other phases. Where the spec
 //! engine cannot run (no Python, no virtual environment) the phase is skipped and the report
 //! says so and how to enable it.
 
 use serde::Serialize;
 
-use crate::harness::engine::Engine;
-use crate::harness::engines::{engines_by_names, ExternalEngine, ENGINE_NAMES};
+use crate::harness::ops::engine::Engine;
+use crate::harness::ops::engines::{engines_by_names, ExternalEngine, ENGINE_NAMES};
 
-use super::results::{Counts, PhaseStats};
+use super::results::PhaseStats;
+use crate::harness::counts::Counts;
 
 /// Random sequences of the spec phase in the committed report (about two minutes here).
 pub const DEFAULT_SPEC_SEQUENCES: u64 = 70_000;

@@ -8,20 +8,15 @@
 use revm_interpreter::context_interface::cfg::{GasId, GasParams};
 use serde::Serialize;
 
-use crate::harness::case::{u, Case, Op, DEFAULT_LIMIT};
-use crate::harness::engine::{step_whole, Engine};
-use crate::harness::engines::model_memory_cost;
-use crate::harness::generate::pricing_from_byte;
-use crate::harness::observation::{Observation, Outcome};
+use crate::harness::ops::budget::mainnet_cost;
+use crate::harness::ops::case::{u, Case, Op, DEFAULT_LIMIT};
+use crate::harness::ops::engine::{step_whole, Engine};
+use crate::harness::ops::engines::model_memory_cost;
+use crate::harness::ops::generate::pricing_from_byte;
+use crate::harness::ops::observation::{Observation, Outcome};
 use crate::{Gas, Memory, MemoryConfig, MemoryPricing, MAX_MEMORY_LIMIT};
 
-use super::results::Counts;
-
-/// Mainnet's `C(words)` by the reference model's formula, saturated to `u64`.
-pub fn mainnet_cost(words: u64) -> u64 {
-    let cost = model_memory_cost(MemoryPricing::MAINNET, words as u128);
-    u64::try_from(cost).unwrap_or(u64::MAX)
-}
+use crate::harness::counts::Counts;
 
 /// One engine's total memory cost over a size sweep: `(size in bytes, gas charged so far)`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -53,8 +53,8 @@ impl Default for ExportConfig {
     fn default() -> Self {
         Self {
             random: 0,
-            seed: crate::harness::campaign::DEFAULT_SEED,
-            max_input_len: crate::harness::campaign::DEFAULT_MAX_INPUT_LEN,
+            seed: crate::harness::rng::DEFAULT_SEED,
+            max_input_len: crate::harness::rng::DEFAULT_MAX_INPUT_LEN,
             corpus_dir: Some(PathBuf::from("corpus")),
             scenarios: true,
             max_trace_bytes: None,

@@ -15,7 +15,7 @@
 use revm_primitives::{hardfork::SpecId, U256};
 
 use super::spec::{Action, CallKind, ProgramSpec, Region, Sink, Target, Word};
-use crate::harness::case::{Case, Op, DEFAULT_LIMIT};
+use crate::harness::ops::case::{Case, Op, DEFAULT_LIMIT};
 
 /// Intrinsic gas of a call transaction.
 const INTRINSIC_GAS: u64 = 21_000;
@@ -168,12 +168,12 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::harness::case::u;
     use crate::harness::evm::assemble::check_straight_line;
     use crate::harness::evm::generate::{decode_program, encode_program};
     use crate::harness::evm::program::DATA_ADDRESS;
     use crate::harness::evm::spec::MAX_CONTRACTS;
-    use crate::harness::generate::{decode, decode_small};
+    use crate::harness::ops::case::u;
+    use crate::harness::ops::generate::{decode, decode_small};
 
     #[test]
     fn children_get_their_own_contracts() {

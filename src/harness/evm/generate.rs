@@ -54,7 +54,7 @@
 use arbitrary::{Arbitrary, Result, Unstructured};
 use revm_primitives::{hardfork::SpecId, U256};
 
-use crate::harness::generate::{byte, take, u16_le, u32_le, Input, HUGE};
+use crate::harness::ops::generate::{byte, take, u16_le, u32_le, Input, HUGE};
 
 use super::spec::{
     Action, ActionKind, CallKind, CreateKind, InitCode, ProgramSpec, Region, Sink, Target, Word,
@@ -1040,7 +1040,7 @@ const MEMORY_OPCODES: [u8; 24] = {
 
 /// The program generator's fuzz dictionary (`diff_evm`), spelled by this module's encoder, so
 /// that it cannot drift from the decoder: every action kind's explicit tag; every
-/// [`magic_values`](crate::harness::generate::magic_values) value and CALLDATASIZE,
+/// [`magic_values`](crate::harness::ops::generate::magic_values) value and CALLDATASIZE,
 /// RETURNDATASIZE and MSIZE as an explicit operand; every call target; data code that starts
 /// with the EOF and EIP-7702 prefixes (0xEF00, 0xEF01), as the header's byte string and bare;
 /// and the memory opcodes, for the data account's code.
@@ -1057,7 +1057,7 @@ pub fn dictionary() -> Vec<(String, Vec<u8>)> {
             vec![EXPLICIT_TAG, i as u8],
         ));
     }
-    for (name, v) in crate::harness::generate::magic_values() {
+    for (name, v) in crate::harness::ops::generate::magic_values() {
         entries.push((format!("word_{name}"), spelled(&|e| e.word(Word::Const(v)))));
     }
     for (name, w) in [

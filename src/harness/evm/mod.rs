@@ -11,7 +11,8 @@
 //!   ([`program_from_case`]);
 //! * [`trace`] — what each engine shows before every instruction ([`StepRecord`], [`Recorder`]);
 //! * [`oracle`] — both engines on one transaction, the first divergence ([`EvmOracle`]);
-//! * [`phase`] — the conformance campaign's `diff_evm` phase and its report section;
+//! * [`phase`] — the conformance campaign's `diff_evm` phase: its results and random inputs
+//!   (the report renders them: [`report`](crate::harness::report));
 //! * [`disasm`] — a disassembler and per-contract listings for reports;
 //! * [`reproducer`] — a program as a pasteable Rust test;
 //! * [`scenarios`] — named programs that seed the corpus.

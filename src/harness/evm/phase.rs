@@ -1,16 +1,16 @@
 //! The conformance campaign's `diff_evm` phase: what the bytecode-level oracle compared over the
-//! corpus and the random programs, for `reports/conformance.{json,md}`.
+//! corpus and the random programs ([`EvmReport`]), and the random programs' inputs. The
+//! campaign runs the phase and holds its results; the report renders them
+//! (`reports/conformance.{json,md}`). Neither is imported here.
 //!
 //! Everything here is a function of the programs run (no timing), so the committed report
 //! stays reproducible for a seed.
 
-use std::fmt::Write;
-
 use serde::Serialize;
 
 use super::oracle::{opcode_name, Agreement};
-use crate::harness::campaign::{Counts, SplitMix64};
-use crate::harness::report::thousands;
+use crate::harness::counts::Counts;
+use crate::harness::rng::SplitMix64;
 
 /// Random programs of the default campaign.
 pub const DEFAULT_PROGRAMS: u64 = 3_000;
@@ -141,47 +141,6 @@ pub fn random_program_input(seed: u64, index: u64, max_len: usize, buf: &mut Vec
     buf.clear();
     buf.resize(len, 0);
     rng.fill(buf);
-}
-
-/// The phase as a Markdown section.
-pub fn markdown(r: &EvmReport) -> String {
-    let mut s = String::new();
-    let _ = writeln!(s, "## Bytecode-level differential (`diff_evm`)\n");
-    let _ = writeln!(
-        s,
-        "Generated programs (transactions over a few contracts, biased toward memory) run \
-         through stock revm and `MemoryEvm`, compared before every instruction (depth, code, \
-         pc, opcode, gas left, the frame's memory) and at the end (result, gas, output, logs, \
-         state).\n"
-    );
-    let _ = writeln!(
-        s,
-        "| part | programs | instructions compared | succeeded | deepest call | largest frame | over budget |"
-    );
-    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|");
-    for (name, p) in [
-        ("corpus", &r.corpus),
-        ("random", &r.random),
-        ("total", &r.total),
-    ] {
-        let _ = writeln!(
-            s,
-            "| {name} | {} | {} | {} | {} | {} B | {} |",
-            thousands(p.programs),
-            thousands(p.instructions),
-            thousands(p.succeeded),
-            p.max_depth,
-            thousands(u64::from(p.max_frame_memory)),
-            p.over_budget
-        );
-    }
-    let _ = writeln!(s, "\nInstructions compared by opcode (both parts):\n");
-    let _ = writeln!(s, "| opcode | compared |\n|---|---:|");
-    for (name, n) in &r.total.by_opcode.0 {
-        let _ = writeln!(s, "| {name} | {} |", thousands(*n));
-    }
-    s.push('\n');
-    s
 }
 
 #[cfg(test)]

@@ -114,11 +114,14 @@ pub struct Recorder {
 /// Every how many steps (of a frame) the fast mode digests its whole memory even when no
 /// instruction could have changed it: a bound on how long a stray write can go unseen. For a
 /// large memory the interval grows to a step per [`BYTES_PER_STEP`] bytes, so that digests
-/// cost a bounded amount per step.
-pub const DIGEST_EVERY: usize = 64;
+/// cost a bounded amount per step. The op-level oracle's bound
+/// ([`FULL_CHECK_EVERY`](crate::harness::ops::oracle::FULL_CHECK_EVERY)), so that both levels
+/// let a stray write go unseen for as long.
+pub const DIGEST_EVERY: usize = crate::harness::ops::oracle::FULL_CHECK_EVERY;
 
-/// Bytes of whole-memory digest the fast mode spends per step, at most, on a large memory.
-pub const BYTES_PER_STEP: usize = 256;
+/// Bytes of whole-memory digest the fast mode spends per step, at most, on a large memory (the
+/// op-level oracle's [`BYTES_PER_OP`](crate::harness::ops::oracle::BYTES_PER_OP)).
+pub const BYTES_PER_STEP: usize = crate::harness::ops::oracle::BYTES_PER_OP;
 
 /// One open frame, as the recorder follows it.
 #[derive(Clone, Copy, Debug, Default)]

@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::discover::TestFile;
 use super::outcome::{Failure, FailureKind, FileOutcome, Skip};
 use super::REVM_CRATES;
-use crate::harness::campaign::compare_reports;
+use crate::harness::json_diff::compare_reports;
 
 /// The files [`StateTestReport::write`] writes, in order.
 pub const REPORT_FILES: [&str; 2] = ["statetests.json", "statetests.md"];

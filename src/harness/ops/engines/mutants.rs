@@ -17,10 +17,10 @@
 //! | `false-oom` | where rounding a region's end up to a word overflows, the growth planner answers `OutOfMemory` instead of the limit error | a region ending within 31 bytes of `usize::MAX` |
 
 use super::ours::OursEngine;
-use crate::harness::budget::{Growth, Quote};
-use crate::harness::case::{Case, Op};
-use crate::harness::engine::{Engine, FrameBytes, Reach};
-use crate::harness::observation::{Observation, Outcome};
+use crate::harness::ops::budget::{Growth, Quote};
+use crate::harness::ops::case::{Case, Op};
+use crate::harness::ops::engine::{Engine, FrameBytes, Reach};
+use crate::harness::ops::observation::{Observation, Outcome};
 use crate::{saturating_usize, to_usize, MemoryPricing, U256};
 
 /// The prefix of a mutant's engine name.

@@ -6,9 +6,9 @@
 //! [`ModelBugs`] can plant deliberate bugs in it; the oracle's self-test uses them to prove that
 //! a wrong engine is caught.
 
-use crate::harness::case::{child_gas, Case, Op, MAX_CALL_DEPTH};
-use crate::harness::engine::{Engine, FrameBytes};
-use crate::harness::observation::{Observation, Outcome, Output};
+use crate::harness::ops::case::{child_gas, Case, Op, MAX_CALL_DEPTH};
+use crate::harness::ops::engine::{Engine, FrameBytes};
+use crate::harness::ops::observation::{Observation, Outcome, Output};
 use crate::{MemoryPricing, U256};
 
 /// Deliberate bugs for the oracle's self-test. `ModelBugs::default()` is the correct model.

@@ -914,7 +914,7 @@ pub fn dictionary() -> Vec<(String, Vec<u8>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::harness::case::u;
+    use crate::harness::ops::case::u;
 
     #[test]
     fn empty_input_is_a_valid_empty_case() {

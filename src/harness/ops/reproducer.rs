@@ -155,7 +155,7 @@ pub fn rust_reproducer(case: &Case, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::harness::case::u;
+    use crate::harness::ops::case::u;
 
     #[test]
     fn values_print_as_rust() {

@@ -464,7 +464,7 @@ pub fn hello_to_json(engine: &str, version: &str, caps: Capabilities) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::harness::scenarios;
+    use crate::harness::ops::scenarios;
 
     #[test]
     fn cases_round_trip() {

@@ -26,10 +26,10 @@ use std::path::{Path, PathBuf};
 use libloading::Library;
 
 use crate::ffi::{EvmMemoryCheckpoint, EvmMemoryConfig};
-use crate::harness::budget::{Growth, Quote};
-use crate::harness::case::{child_gas, Case, Op, MAX_CALL_DEPTH};
-use crate::harness::engine::{Engine, FrameBytes};
-use crate::harness::observation::{Observation, Outcome, Output};
+use crate::harness::ops::budget::{Growth, Quote};
+use crate::harness::ops::case::{child_gas, Case, Op, MAX_CALL_DEPTH};
+use crate::harness::ops::engine::{Engine, FrameBytes};
+use crate::harness::ops::observation::{Observation, Outcome, Output};
 use crate::{saturating_usize, to_usize, MemoryPricing, U256};
 
 /// The prefix of a C library engine's name in an engine list: `c:PATH`.

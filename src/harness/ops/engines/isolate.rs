@@ -27,12 +27,12 @@ use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use crate::harness::budget::{Growth, Quote};
-use crate::harness::case::{Case, Op};
-use crate::harness::engine::{Engine, FrameBytes, Reach};
-use crate::harness::generate::{decode, encode};
-use crate::harness::observation::Observation;
-use crate::harness::oracle::Oracle;
+use crate::harness::ops::budget::{Growth, Quote};
+use crate::harness::ops::case::{Case, Op};
+use crate::harness::ops::engine::{Engine, FrameBytes, Reach};
+use crate::harness::ops::generate::{decode, encode};
+use crate::harness::ops::observation::Observation;
+use crate::harness::ops::oracle::Oracle;
 
 /// The line a child writes after each case it ran.
 pub const ANSWER: &str = "isolate: ok";

@@ -32,7 +32,7 @@ pub enum Outcome {
     /// An engine-specific failure that has no EVM meaning (always a bug).
     EngineError,
     /// The engine would have grown a frame past what the case pays for (by the rules' price)
-    /// and was stopped before it did (see [`budget`](crate::harness::budget)): never an EVM
+    /// and was stopped before it did (see [`budget`](crate::harness::ops::budget)): never an EVM
     /// result, always a divergence.
     Runaway,
 }
@@ -96,7 +96,7 @@ pub enum Output {
 /// current frame's size, the size of all frames together — and, when the op ended a child, that
 /// child's whole memory as it was when it ended. What else the oracle compares is its choice
 /// ([`Oracle`](crate::harness::Oracle)): every open frame's size and bytes
-/// ([`observe_all`](crate::harness::engine::observe_all)) after every op in the full mode; in
+/// ([`observe_all`](crate::harness::ops::engine::observe_all)) after every op in the full mode; in
 /// the fast mode, the bytes the op could have written, and everything only now and then.
 #[derive(Clone, Debug, Default)]
 pub struct Observation {

@@ -11,8 +11,8 @@
 //! of the region the op wrote and of any growth, a child's whole memory when it ends, and the
 //! return region it handed its caller; and everything — every frame's size and bytes — at the
 //! end of the case and every [`FULL_CHECK_EVERY`] ops (less often for a large memory: see
-//! [`BYTES_PER_OP`]), the bound `diff_evm`'s fast mode uses
-//! ([`evm::trace`](super::evm::trace)). A write anywhere else (a stray write) shows at the next
+//! [`BYTES_PER_OP`]), the bound `diff_evm`'s fast mode uses too (the bytecode level's trace
+//! takes its constants from here). A write anywhere else (a stray write) shows at the next
 //! whole comparison; a divergence found in the fast mode is run again in the full mode, so the
 //! report names the first op after which the engines differ. `EVM_MEMORY_ORACLE=full` makes
 //! the full mode the default ([`Mode::from_env`]).
@@ -25,20 +25,19 @@ use super::budget::{credible_out_of_memory, guarded, requested_growth, Quote, CA
 use super::case::{Case, Op, OpKind, LARGE_FRAME};
 use super::engine::{observe_all, Engine, FrameBytes, Reach};
 use super::engines::{all_engines, selected_engines_or_exit};
-use super::evm::trace::{BYTES_PER_STEP, DIGEST_EVERY};
 use super::observation::{Observation, Outcome};
 use super::reproducer::{op_expr, rust_reproducer};
 use crate::{saturating_usize, U256};
 
 /// Every how many ops the fast mode compares every frame's size and bytes even when no op could
 /// have changed them: a bound on how long a stray write goes unseen (`diff_evm`'s
-/// [`DIGEST_EVERY`]).
-pub const FULL_CHECK_EVERY: usize = DIGEST_EVERY;
+/// `DIGEST_EVERY`, in steps, is this).
+pub const FULL_CHECK_EVERY: usize = 64;
 
 /// Bytes of whole-memory comparison the fast mode spends per op, at most, on a large memory
-/// (`diff_evm`'s [`BYTES_PER_STEP`]): with `n` bytes open, the whole comparison comes every
-/// `max(FULL_CHECK_EVERY, n / BYTES_PER_OP)` ops.
-pub const BYTES_PER_OP: usize = BYTES_PER_STEP;
+/// (`diff_evm`'s `BYTES_PER_STEP`, per step, is this): with `n` bytes open, the whole
+/// comparison comes every `max(FULL_CHECK_EVERY, n / BYTES_PER_OP)` ops.
+pub const BYTES_PER_OP: usize = 256;
 
 /// Whole memories a full-mode divergence report copies from each engine, at most (1 MiB): past
 /// it, the report holds a window of [`REPORT_WINDOW`] bytes around the first difference, so

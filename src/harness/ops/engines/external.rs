@@ -1,5 +1,5 @@
 //! [`ExternalEngine`]: a memory in another process, any language, driven over the engine
-//! protocol ([`protocol`](crate::harness::protocol)) through its standard input and output.
+//! protocol ([`protocol`](crate::harness::ops::protocol)) through its standard input and output.
 //!
 //! The process starts when the engine is first needed and is kept from case to case. A reader
 //! thread turns its output into lines and a writer thread feeds its input, so that every wait
@@ -26,10 +26,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::harness::case::{Case, Op};
-use crate::harness::engine::{Engine, EngineFailure, FrameBytes};
-use crate::harness::observation::Observation;
-use crate::harness::protocol::{
+use crate::harness::ops::case::{Case, Op};
+use crate::harness::ops::engine::{Engine, EngineFailure, FrameBytes};
+use crate::harness::ops::observation::Observation;
+use crate::harness::ops::protocol::{
     self, case_to_json, hello_from_json, observation_from_json, short, unhex, Hello,
     PROTOCOL_VERSION,
 };
@@ -276,7 +276,7 @@ struct State {
 type AskedBytes = ((usize, usize, usize), Option<Vec<u8>>);
 
 /// A memory in another process, driven over the engine protocol
-/// ([`protocol`](crate::harness::protocol)). The process starts when the engine is first
+/// ([`protocol`](crate::harness::ops::protocol)). The process starts when the engine is first
 /// needed and is kept from case to case; every wait has the case's deadline; whatever goes
 /// wrong becomes an [`EngineFailure`] (the case is not comparable) and the next case starts a
 /// fresh process.

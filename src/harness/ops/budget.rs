@@ -31,7 +31,7 @@ use std::fmt;
 use super::case::{Case, Op};
 use super::engines::model_memory_cost;
 use super::observation::{Observation, Outcome};
-use crate::U256;
+use crate::{MemoryPricing, U256};
 
 /// The most bytes a case may hold in its shared buffer (every open frame) in any engine: where
 /// the rules would let it grow past this, the case ends without a verdict. 256 MiB: well above
@@ -47,6 +47,13 @@ pub const CREDIBLE_OUT_OF_MEMORY: u64 = 256 << 20;
 /// makes one shows it as an ordinary divergence; larger ones are asked about first
 /// ([`Engine::would_grow`](super::Engine::would_grow)).
 pub const RUNAWAY_SLACK: u64 = 1 << 20;
+
+/// Mainnet's `C(words)` by the reference model's formula, saturated to `u64` (the campaign's
+/// cost sweep and the report's figure measure every engine against it).
+pub fn mainnet_cost(words: u64) -> u64 {
+    let cost = model_memory_cost(MemoryPricing::MAINNET, words as u128);
+    u64::try_from(cost).unwrap_or(u64::MAX)
+}
 
 /// The growth an op asks of the frame that runs it, priced by the rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,7 +185,7 @@ pub enum Quote {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::harness::case::u;
+    use crate::harness::ops::case::u;
 
     fn before(gas: u64, size: usize, total: usize) -> Observation {
         let mut obs = Observation::default();

@@ -1,5 +1,9 @@
-//! `conformance --check`: a committed `conformance.json` against a regenerated one, every
-//! difference listed by its JSON path, the wall-clock figures ignored.
+//! `--check`: a committed JSON report (`conformance.json`, and `statetests.json` for
+//! `conformance statetest --check`) against a regenerated one, every difference listed by its
+//! JSON path, the wall-clock figures ignored.
+//!
+//! It imports no part of the harness, so that every report, whatever level it belongs to, can
+//! be checked with it (the campaign re-exports it as `campaign::compare_reports`).
 
 /// The keys of the report that hold wall-clock figures, ignored by [`compare_reports`].
 pub const TIMING_KEYS: [&str; 1] = ["timing"];

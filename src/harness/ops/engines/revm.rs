@@ -19,9 +19,9 @@ use revm_interpreter::interpreter::resize_memory;
 use revm_interpreter::interpreter_types::MemoryTr;
 use revm_interpreter::{Gas, InstructionResult, SharedMemory};
 
-use crate::harness::case::{child_gas, Case, Op, MAX_CALL_DEPTH};
-use crate::harness::engine::{Engine, FrameBytes};
-use crate::harness::observation::{Observation, Outcome, Output};
+use crate::harness::ops::case::{child_gas, Case, Op, MAX_CALL_DEPTH};
+use crate::harness::ops::engine::{Engine, FrameBytes};
+use crate::harness::ops::observation::{Observation, Outcome, Output};
 use crate::U256;
 
 #[derive(Debug)]

@@ -17,10 +17,10 @@
 //! nothing (no expansion, no gas, no failure); the other engines follow the rule by skipping
 //! the access, so the oracle compares what the memory did with it.
 
-use crate::harness::budget::{Growth, Quote};
-use crate::harness::case::{child_gas, Case, Op, MAX_CALL_DEPTH};
-use crate::harness::engine::{Engine, FrameBytes, Reach};
-use crate::harness::observation::{Observation, Outcome, Output};
+use crate::harness::ops::budget::{Growth, Quote};
+use crate::harness::ops::case::{child_gas, Case, Op, MAX_CALL_DEPTH};
+use crate::harness::ops::engine::{Engine, FrameBytes, Reach};
+use crate::harness::ops::observation::{Observation, Outcome, Output};
 use crate::{
     saturating_usize, to_usize, Checkpoint, GasMeter, Memory, MemoryConfig, MemoryError, U256,
 };
@@ -59,7 +59,7 @@ struct Frame {
 }
 
 /// Which of the memory's two ways an [`OursEngine`] takes into each op: `ours` takes the metered
-/// calls, `ours-plain` the other way round (see [`engines`](crate::harness::engines)).
+/// calls, `ours-plain` the other way round (see [`engines`](crate::harness::ops::engines)).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum OursPath {
     /// The metered opcode calls where the memory has them (engine `ours`).

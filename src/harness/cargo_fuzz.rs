@@ -3,44 +3,13 @@
 //! them and tests can inspect them without running `cargo fuzz`); the fuzz targets a fuzz crate
 //! declares; and the throughput report `fuzz-rate` writes (`reports/fuzz.md`).
 
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::text::thousands;
 
-/// A command line to run (so that `--dry-run` can print it and tests can inspect it).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FuzzCommand {
-    /// The program (`cargo`).
-    pub program: String,
-    /// Its arguments.
-    pub args: Vec<String>,
-}
-
-impl FuzzCommand {
-    /// The command as a [`Command`] ready to spawn.
-    pub fn to_command(&self) -> Command {
-        let mut cmd = Command::new(&self.program);
-        cmd.args(&self.args);
-        cmd
-    }
-}
-
-impl fmt::Display for FuzzCommand {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.program)?;
-        for arg in &self.args {
-            if arg.is_empty() || arg.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'')
-            {
-                write!(f, " '{}'", arg.replace('\'', "'\\''"))?;
-            } else {
-                write!(f, " {arg}")?;
-            }
-        }
-        Ok(())
-    }
-}
+pub use super::fuzz_command::FuzzCommand;
 
 /// `true` when `rustup toolchain list` shows a nightly toolchain (cargo fuzz then runs on it
 /// with its default sanitizer; otherwise on stable with `-s none`).

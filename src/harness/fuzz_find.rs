@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::cargo_fuzz::FuzzCommand;
+use super::fuzz_command::FuzzCommand;
 use super::text::thousands;
 
 /// One of the four builds compared: comparison tracing (libFuzzer's `trace-cmp`
@@ -217,9 +217,9 @@ pub fn executions(log: &str) -> u64 {
     });
     stat.unwrap_or_else(|| {
         log.lines()
+            .rev()
             .filter_map(|l| l.strip_prefix('#'))
-            .filter_map(|r| r.split_whitespace().next()?.parse().ok())
-            .last()
+            .find_map(|r| r.split_whitespace().next()?.parse().ok())
             .unwrap_or(0)
     })
 }

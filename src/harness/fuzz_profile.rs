@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::cargo_fuzz::FuzzCommand;
+use super::fuzz_command::FuzzCommand;
 
 /// The groups a profile's symbols fall into, in the order they are tried: the first group one
 /// of whose patterns a symbol contains takes its share.

@@ -41,6 +41,9 @@
 //!   regression inputs and their tests (`write-corpus`, `tmin`);
 //! * [`cargo_fuzz`] — `cargo fuzz` command lines (`cmin`, `tmin`, `run`) and the throughput
 //!   report `fuzz-rate` writes; [`fuzz_profile`] — where a target's time goes (`perf`);
+//!   [`fuzz_find`] — how soon each target finds each planted bug (the mutants) under four
+//!   builds, and the default build it chose (`fuzz-find`); [`fuzz_command`] — the command
+//!   line type they share;
 //! * [`fuzz_stats`] — what a fuzz target ran (outcomes, call depth), printed at exit;
 //! * [`dicts`] — the fuzz dictionaries, spelled by each level's own encoder.
 //!
@@ -63,6 +66,7 @@ pub mod counts;
 pub mod dicts;
 pub mod evm;
 pub mod export;
+pub mod fuzz_command;
 pub mod fuzz_find;
 pub mod fuzz_profile;
 pub mod fuzz_stats;

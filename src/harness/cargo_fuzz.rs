@@ -145,7 +145,15 @@ pub fn cores_commands(
     } = *run;
     let path = |p: &Path| p.to_string_lossy().into_owned();
     let committed = corpus_dir.join(target);
+    // The default build (`fuzz_find::DEFAULT_BUILD`), for the run and the merge alike (so the
+    // merge does not rebuild).
+    let build_flags: &[&str] = if super::fuzz_find::DEFAULT_BUILD.trace_compares {
+        &[]
+    } else {
+        &["--no-trace-compares"]
+    };
     let mut fuzz = cargo_fuzz(nightly, "run", fuzz_dir);
+    fuzz.args.extend(build_flags.iter().map(|f| f.to_string()));
     fuzz.args
         .extend([target.to_string(), path(work), path(&committed)]);
     let regressions = corpus_dir.join("regressions").join(target);
@@ -162,6 +170,7 @@ pub fn cores_commands(
         fuzz.args.push(format!("-dict={}", path(dict)));
     }
     let mut merge = cargo_fuzz(nightly, "run", fuzz_dir);
+    merge.args.extend(build_flags.iter().map(|f| f.to_string()));
     merge.args.extend([
         target.to_string(),
         path(&committed),

@@ -52,11 +52,12 @@ pub const FIND_BUILDS: [FindBuild; 4] = [
     },
 ];
 
-/// The build `conformance fuzz-rate`, the README's fuzzing section and
-/// `.clusterfuzzlite/build.sh` use: the one that found the planted bugs soonest in
-/// `reports/fuzz.md` (comparison tracing on, with the dictionary).
+/// The build `conformance fuzz-rate`, `conformance fuzz-cores`, the README's fuzzing section
+/// and `.clusterfuzzlite/build.sh` use: the one that found the planted bugs soonest in
+/// `reports/fuzz.md` (comparison tracing off, with the dictionary: twice the work per second,
+/// and no bug found later than with tracing on).
 pub const DEFAULT_BUILD: FindBuild = FindBuild {
-    trace_compares: true,
+    trace_compares: false,
     dict: true,
 };
 

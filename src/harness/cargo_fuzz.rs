@@ -549,12 +549,16 @@ mod tests {
             Path::new("/tmp/work"),
             &[PathBuf::from("corpus/diff_ops")],
             60,
-            None,
+            Some(Path::new("fuzz/dicts/diff_ops.dict")),
         );
+        // The default build: no comparison tracing (in its own target directory), the
+        // dictionary.
         assert_eq!(
             cmd.to_string(),
-            "cargo fuzz run -s none --fuzz-dir fuzz diff_ops /tmp/work corpus/diff_ops -- \
-             -max_total_time=60 -rss_limit_mb=4096 -print_final_stats=1"
+            "cargo fuzz run -s none --no-trace-compares --target-dir \
+             fuzz/target/no-trace-compares --fuzz-dir fuzz diff_ops /tmp/work corpus/diff_ops -- \
+             -max_total_time=60 -rss_limit_mb=4096 -print_final_stats=1 \
+             -dict=fuzz/dicts/diff_ops.dict"
         );
         let asan = fuzz_build_command(Build::Asan, Path::new("fuzz"), Some("diff_ops"));
         assert_eq!(

@@ -46,9 +46,30 @@ pub use revm::RevmEngine;
 
 use super::engine::Engine;
 
-/// Every engine's name, in the order a full set is built: the first is the one a divergence
-/// report lists first.
-pub const ENGINE_NAMES: [&str; 4] = ["ours", "ours-plain", "revm", "model"];
+/// The built-in engines, name and constructor, in the order a full set is built (the first is
+/// the one a divergence report lists first). The engine list lives here alone: a new built-in
+/// engine is its adapter and one line in this table (an engine in another language is one
+/// protocol speaker and no line at all: `ext:NAME=COMMAND`).
+const BUILT_IN: [(&str, fn() -> Box<dyn Engine>); 4] = [
+    ("ours", || Box::new(OursEngine::new())),
+    ("ours-plain", || {
+        Box::new(OursEngine::with_path(OursPath::Plain))
+    }),
+    ("revm", || Box::new(RevmEngine::new())),
+    ("model", || Box::new(ModelEngine::new())),
+];
+
+/// Every built-in engine's name, in the order a full set is built: the first is the one a
+/// divergence report lists first.
+pub const ENGINE_NAMES: [&str; BUILT_IN.len()] = {
+    let mut names = [""; BUILT_IN.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = BUILT_IN[i].0;
+        i += 1;
+    }
+    names
+};
 
 /// The environment variable that chooses the engines (see the [module](self) documentation).
 pub const ENGINES_ENV: &str = "EVM_MEMORY_ENGINES";
@@ -68,11 +89,10 @@ pub fn engine_by_name(name: &str) -> Option<Box<dyn Engine>> {
 /// does not load, lacks a function of the header (named) or cannot create a memory, or a
 /// malformed external name.
 pub fn build_engine(name: &str) -> Result<Box<dyn Engine>, String> {
+    if let Some((_, make)) = BUILT_IN.iter().find(|(n, _)| *n == name) {
+        return Ok(make());
+    }
     Ok(match name {
-        "ours" => Box::new(OursEngine::new()),
-        "ours-plain" => Box::new(OursEngine::with_path(OursPath::Plain)),
-        "revm" => Box::new(RevmEngine::new()),
-        "model" => Box::new(ModelEngine::new()),
         "spec" => Box::new(ExternalEngine::spec()),
         _ if name.starts_with(MUTANT_PREFIX) => Box::new(MutantEngine::by_name(name)?),
         _ if name.starts_with("ext:") || name.starts_with("isolated:") => {

@@ -46,11 +46,14 @@ pub use revm::RevmEngine;
 
 use super::engine::Engine;
 
+/// How a built-in engine is made.
+type MakeEngine = fn() -> Box<dyn Engine>;
+
 /// The built-in engines, name and constructor, in the order a full set is built (the first is
 /// the one a divergence report lists first). The engine list lives here alone: a new built-in
 /// engine is its adapter and one line in this table (an engine in another language is one
 /// protocol speaker and no line at all: `ext:NAME=COMMAND`).
-const BUILT_IN: [(&str, fn() -> Box<dyn Engine>); 4] = [
+const BUILT_IN: [(&str, MakeEngine); 4] = [
     ("ours", || Box::new(OursEngine::new())),
     ("ours-plain", || {
         Box::new(OursEngine::with_path(OursPath::Plain))

@@ -55,6 +55,12 @@ pub trait Engine {
         let _ = growth;
         Quote::Unknown
     }
+    /// Drops what the engine keeps from case to case for reuse (its buffers, grown to the
+    /// largest case it ran), so that a case with large frames does not leave them held for
+    /// every case after it. The oracle calls it after such a case
+    /// ([`Oracle::release_memory`](super::Oracle::release_memory)). The default does nothing
+    /// (an engine that keeps nothing, or lives in another process).
+    fn release_memory(&mut self) {}
     /// What the engine has done since [`begin`](Self::begin) that the campaign's reach section
     /// counts (nothing for an engine that does not count).
     fn reach(&self) -> Reach {

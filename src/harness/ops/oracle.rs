@@ -455,6 +455,21 @@ impl Oracle {
         }
     }
 
+    /// Drops the buffers the oracle and its engines keep from case to case for reuse
+    /// ([`Engine::release_memory`]): what [`run_case`] does after a case whose shared buffer
+    /// grew past [`RELEASE_ABOVE`] bytes, so that a process running case after case (a fuzz
+    /// target) holds what the case in hand needs, not the largest case it ever ran in every
+    /// engine and every observation.
+    pub fn release_memory(&mut self) {
+        for engine in &mut self.engines {
+            engine.release_memory();
+        }
+        for obs in &mut self.observations {
+            *obs = Observation::default();
+        }
+        self.previous = Observation::default();
+    }
+
     /// The oracle with a per-case memory budget of `bytes` instead of [`CASE_MEMORY_BUDGET`]:
     /// where the rules would let a case's shared buffer grow past it, the case ends without a
     /// verdict before any engine grows.
@@ -878,10 +893,24 @@ thread_local! {
 pub fn run_case(case: &Case) -> Result<RunStats, Box<Divergence>> {
     ORACLE.with(|cell| {
         let mut slot = cell.borrow_mut();
-        slot.get_or_insert_with(|| Oracle::new(selected_engines_or_exit()))
-            .run(case)
+        let oracle = slot.get_or_insert_with(|| Oracle::new(selected_engines_or_exit()));
+        let result = oracle.run(case);
+        if result
+            .as_ref()
+            .is_ok_and(|stats| stats.max_total_size > RELEASE_ABOVE)
+        {
+            oracle.release_memory();
+        }
+        result
     })
 }
+
+/// The shared-buffer size above which [`run_case`] releases the buffers kept for reuse after
+/// the case ([`Oracle::release_memory`]): 32 MiB. Below it reuse saves allocations on every
+/// case; above it keeping them would hold the largest case's memory in every engine and every
+/// observation for the rest of the process (a fuzz target reaching the dictionary's size classes
+/// ran out of libFuzzer's 4 GiB that way).
+pub const RELEASE_ABOVE: usize = 32 << 20;
 
 /// Runs `case` through the selected engines ([`run_case`]) and panics with the full divergence
 /// report if they disagree. This is what fuzz targets, corpus replays and reproducers call.

@@ -381,6 +381,11 @@ impl ModelEngine {
 }
 
 impl Engine for ModelEngine {
+    fn release_memory(&mut self) {
+        self.spare = Vec::new();
+        self.graveyard.1 = Vec::new();
+    }
+
     fn name(&self) -> &'static str {
         "model"
     }

@@ -359,6 +359,12 @@ impl Engine for MutantEngine {
         self.inner.reach()
     }
 
+    fn release_memory(&mut self) {
+        self.inner.release_memory();
+        self.before.bytes = Vec::new();
+        self.stale = None;
+    }
+
     fn would_grow(&self, growth: &Growth) -> Quote {
         self.inner.would_grow(growth)
     }

@@ -567,6 +567,15 @@ impl Engine for OursEngine {
         self.reach
     }
 
+    fn release_memory(&mut self) {
+        self.memory = Memory::default();
+        self.spare = Vec::new();
+        self.output = Vec::new();
+        for frame in &mut self.frames {
+            frame.return_data = Vec::new();
+        }
+    }
+
     /// What the memory says of itself, without growing: its limit on the shared buffer, and
     /// its price for the growth ([`Memory::expansion_cost`]) against the frame's gas. (A memory
     /// whose price differs from what its growth charges is wrong either way.)

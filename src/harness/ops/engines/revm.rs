@@ -299,6 +299,11 @@ impl RevmEngine {
 }
 
 impl Engine for RevmEngine {
+    fn release_memory(&mut self) {
+        *self.buffer.borrow_mut() = Vec::new();
+        self.output = Vec::new();
+    }
+
     fn name(&self) -> &'static str {
         "revm"
     }

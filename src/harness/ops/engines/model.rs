@@ -376,8 +376,27 @@ impl ModelEngine {
             let n = child.ret_len.min(out.len());
             caller.memory[child.ret_offset..child.ret_offset + n].copy_from_slice(&out[..n]);
         }
-        self.spare.push(child);
+        self.spare.push(kept_for_reuse(child));
     }
+}
+
+/// Most bytes a finished frame keeps allocated for reuse (64 KiB): a larger one gives its
+/// buffers back. Up to 1,024 spare frames are kept, and each would otherwise hold the largest
+/// memory, calldata and return data its depth ever had, together far more than any one case.
+const SPARE_KEEP: usize = 64 << 10;
+
+/// `frame` as a spare: its buffers kept if they are small ([`SPARE_KEEP`]), else dropped.
+fn kept_for_reuse(mut frame: Frame) -> Frame {
+    for buffer in [
+        &mut frame.memory,
+        &mut frame.calldata,
+        &mut frame.return_data,
+    ] {
+        if buffer.capacity() > SPARE_KEEP {
+            *buffer = Vec::new();
+        }
+    }
+    frame
 }
 
 impl Engine for ModelEngine {
@@ -391,7 +410,7 @@ impl Engine for ModelEngine {
     }
 
     fn begin(&mut self, case: &Case) {
-        self.spare.append(&mut self.frames);
+        self.spare.extend(self.frames.drain(..).map(kept_for_reuse));
         let mut root = self.spare.pop().unwrap_or_default();
         root.memory.clear();
         root.return_data.clear();

@@ -58,6 +58,19 @@ struct Frame {
     offset: usize,
 }
 
+/// Most bytes a finished frame's return-data buffer keeps allocated for reuse (64 KiB): up to
+/// 1,024 are kept, and each would otherwise hold the largest return data its depth ever had.
+const SPARE_KEEP: usize = 64 << 10;
+
+/// `buffer` as a spare: kept if it is small ([`SPARE_KEEP`]), else given back.
+fn kept_for_reuse(buffer: Vec<u8>) -> Vec<u8> {
+    if buffer.capacity() > SPARE_KEEP {
+        Vec::new()
+    } else {
+        buffer
+    }
+}
+
 /// Which of the memory's two ways an [`OursEngine`] takes into each op: `ours` takes the metered
 /// calls, `ours-plain` the other way round (see [`engines`](crate::harness::ops::engines)).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -448,7 +461,7 @@ impl OursEngine {
             }
             None => self.memory.exit_child(checkpoint).map_err(outcome)?,
         }
-        self.spare.push(child.return_data);
+        self.spare.push(kept_for_reuse(child.return_data));
         Ok(())
     }
 }
@@ -471,7 +484,7 @@ impl Engine for OursEngine {
         }
         self.memory = Memory::with_buffer(buffer, config).unwrap_or_default();
         while let Some(f) = self.frames.pop() {
-            self.spare.push(f.return_data);
+            self.spare.push(kept_for_reuse(f.return_data));
         }
         let mut return_data = self.spare.pop().unwrap_or_default();
         return_data.clear();

@@ -45,9 +45,7 @@ use evm_memory::harness::dicts::write_dictionaries;
 use evm_memory::harness::engines::{
     build_engine, engine_by_name, isolate, parse_engine_selection, selected_engine_names,
 };
-use evm_memory::harness::fuzz_profile::{
-    built_target, perf_record_command, perf_report_command, profile_shares,
-};
+use evm_memory::harness::fuzz_profile::{perf_record_command, perf_report_command, profile_shares};
 use evm_memory::harness::report::{summary, write_report};
 use evm_memory::harness::statetest::{
     default_jobs, engines_by_name, run_paths, RunConfig, ENGINE_NAMES,
@@ -845,10 +843,12 @@ fn profile_target(
     seeds: &[PathBuf],
     work: &Path,
 ) -> Option<Vec<evm_memory::harness::fuzz_profile::Share>> {
-    let Some(binary) = built_target(&args.fuzz_dir, target) else {
+    // The default build's binary, the one the runs measured.
+    let default = evm_memory::harness::fuzz_find::DEFAULT_BUILD;
+    let Some(binary) = default.binary(&args.fuzz_dir, target) else {
         eprintln!(
-            "{target}: no built binary under {}/target to profile",
-            args.fuzz_dir.display()
+            "{target}: no built binary under {} to profile",
+            default.target_dir(&args.fuzz_dir).display()
         );
         return None;
     };

@@ -128,19 +128,6 @@ pub fn perf_report_command(data: &Path) -> FuzzCommand {
     }
 }
 
-/// The built fuzz target `target` under a fuzz crate's `target/` directory
-/// (`<fuzz-dir>/target/<triple>/release/<target>`), if there is one.
-pub fn built_target(fuzz_dir: &Path, target: &str) -> Option<PathBuf> {
-    let dir = std::fs::read_dir(fuzz_dir.join("target")).ok()?;
-    let mut found: Vec<PathBuf> = dir
-        .flatten()
-        .map(|e| e.path().join("release").join(target))
-        .filter(|p| p.is_file())
-        .collect();
-    found.sort();
-    found.into_iter().next()
-}
-
 /// One group's share of a profile, in percent of the samples.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Share {
